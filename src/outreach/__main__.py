@@ -1,0 +1,5 @@
+"""Allow `python -m outreach`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""The validated records that flow through the pipeline."""
+
+import re
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .orgtypes import resolve_type_label
+
+# C0 controls except TAB/LF/CR (handled below), DEL, C1 controls and Unicode line separators.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def single_line(value: str) -> str:
+    """Strip control characters and fold every whitespace run (CR and LF too) into one space."""
+    return _WHITESPACE_RUN.sub(" ", _CONTROL.sub("", value)).strip()
+
+
+def multi_line(value: str) -> str:
+    """Strip control characters, normalise line ends and trim each line."""
+    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+SingleLine = Annotated[str, AfterValidator(single_line)]
+MultiLine = Annotated[str, AfterValidator(multi_line)]
+
+
+class Contact(BaseModel):
+    """One usable row of the contacts file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    row: int = Field(description="line in the input file where the record starts (header = 1)")
+    email: str = Field(description="the address as written, normalised (Unicode domain kept)")
+    email_ascii: str = Field(default="", description="the address with an IDNA-encoded domain")
+    organisation: SingleLine = ""
+    contact_name: SingleLine = ""
+    salutation: SingleLine = ""
+    title: SingleLine = ""
+    type: SingleLine = ""
+    language: SingleLine = ""
+    country: SingleLine = ""
+    website: SingleLine = ""
+    description: MultiLine = ""
+    note: SingleLine = ""
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: int, fields: dict[str, str], extra: dict[str, str]) -> "Contact":
+        """Validate one row's fields; raises pydantic.ValidationError naming the bad field."""
+        return cls.model_validate({"row": row, **fields, "extra": extra})
+
+    def model_post_init(self, _context: object) -> None:
+        """Fill the ASCII form of the address once the address is valid."""
+        if not self.email_ascii:
+            object.__setattr__(self, "email_ascii", _ascii_address(self.email))
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _valid_email(cls, value: object) -> str:
+        text = _CONTROL.sub("", str(value or "")).strip()
+        if not text:
+            raise ValueError("email is empty")
+        if any(ch.isspace() for ch in text):
+            raise ValueError(f"email {text!r} contains white space or a line break")
+        try:
+            checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"email {text!r} is not a valid address: {exc}") from None
+        return checked.normalized
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if not value:
+            return ""
+        key = resolve_type_label(value)
+        if key is None:
+            from .orgtypes import describe_valid_labels
+
+            raise ValueError(
+                f"unknown type {value!r}; use one of {describe_valid_labels()} "
+                "or its German/English label"
+            )
+        return key
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if not value:
+            return ""
+        code = _LANGUAGE_NAMES.get(value.casefold())
+        if code is None:
+            raise ValueError(f"unknown language {value!r}; use de or en")
+        return code
+
+    @model_validator(mode="after")
+    def _has_name_or_org(self) -> "Contact":
+        if not self.organisation and not self.contact_name:
+            raise ValueError("neither organisation nor contact name is given")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """The organisation, else the person, for tables and file names."""
+        return self.organisation or self.contact_name
+
+
+_LANGUAGE_NAMES = {
+    "de": "de",
+    "deu": "de",
+    "ger": "de",
+    "german": "de",
+    "deutsch": "de",
+    "de-de": "de",
+    "de-at": "de",
+    "de-ch": "de",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "englisch": "en",
+    "en-gb": "en",
+    "en-us": "en",
+}
+
+
+def _ascii_address(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
+class Classification(BaseModel):
+    """The type of an organisation, how sure we are, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: tuple[str, ...] = ()
+    needs_review: bool = False
+    source: str = Field(default="classifier", description="'column' when the type column decided")
+
+
+class RowError(BaseModel):
+    """A row that was reported and skipped (or flagged), with where and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    email: str = ""
+    field: str = ""
+    reason: str
