@@ -1,0 +1,209 @@
+"""The editable email content (selling points, offers per type) and its validated loader."""
+
+import os
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ContentError
+from .orgtypes import GENERAL, ORG_TYPES
+
+USP_PREFIX = "usp:"
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _text(value: str) -> str:
+    """Fold whitespace runs into single spaces and reject an empty text."""
+    folded = " ".join(value.split())
+    if not folded:
+        raise ValueError("must not be empty")
+    return folded
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class _Strict(BaseModel):
+    """Base model: immutable, and unknown keys (typos) are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Item(_Strict):
+    """A titled line of the email, such as an offer or one of its sub-points."""
+
+    title: Text
+    text: Text
+
+
+class Offer(Item):
+    """An offer (or selling point) with a stable key and optional sub-points."""
+
+    key: Key
+    details: list[Item] = []
+
+
+class TypeBlock(_Strict):
+    """What the email says to one kind of partner."""
+
+    heading: Text
+    lead: Text
+    offers: list[Offer] = []
+    highlight: list[Text] = Field(min_length=1, max_length=4)
+
+
+class EmailTexts(_Strict):
+    """The fixed texts of every email in one language."""
+
+    subject: Text
+    offer_intro_general: Text
+    call_to_action: Text
+    closing: Text
+    opt_out: Text
+
+
+class Content(_Strict):
+    """All email content of one language."""
+
+    language: Text
+    about: list[Text] = Field(min_length=1)
+    selling_points: list[Offer] = Field(min_length=1)
+    email: EmailTexts
+    types: dict[str, TypeBlock]
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> "Content":
+        """Require every type key, unique keys and highlights that resolve."""
+        expected = [*ORG_TYPES, GENERAL]
+        problems = [f"missing [types.{key}]" for key in expected if key not in self.types]
+        problems += [
+            f"unknown type key [types.{key}] (expected one of: {', '.join(expected)})"
+            for key in self.types
+            if key not in expected
+        ]
+        problems += _duplicates("selling_points", [usp.key for usp in self.selling_points])
+        usps = {usp.key for usp in self.selling_points}
+        for type_key, block in self.types.items():
+            offers = [offer.key for offer in block.offers]
+            problems += _duplicates(f"types.{type_key}.offers", offers)
+            problems += _duplicates(f"types.{type_key}.highlight", block.highlight)
+            for ref in block.highlight:
+                is_usp = ref.startswith(USP_PREFIX)
+                if (ref.removeprefix(USP_PREFIX) in usps) if is_usp else (ref in offers):
+                    continue
+                known = [*offers, *(USP_PREFIX + key for key in sorted(usps))]
+                problems.append(
+                    f"types.{type_key}.highlight: unknown key {ref!r} (known: {', '.join(known)})"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def block(self, type_key: str) -> TypeBlock:
+        """The block of one type key; ContentError when the content has none."""
+        try:
+            return self.types[type_key]
+        except KeyError:
+            raise ContentError(f"no content for type {type_key!r} ({self.language})") from None
+
+    def highlights(self, type_key: str) -> list[Item]:
+        """The highlighted offers and selling points of a type, in their configured order."""
+        block = self.block(type_key)
+        offers = {offer.key: offer for offer in block.offers}
+        usps = {USP_PREFIX + usp.key: usp for usp in self.selling_points}
+        return [offers[ref] if ref in offers else usps[ref] for ref in block.highlight]
+
+
+def _duplicates(where: str, keys: list[str]) -> list[str]:
+    """Problems for keys that occur more than once in one list."""
+    seen = sorted({key for key in keys if keys.count(key) > 1})
+    return [f"{where}: duplicate key {key!r}" for key in seen]
+
+
+def templates_dir(explicit: Path | None = None) -> Path:
+    """The templates folder: explicit, else $OUTREACH_TEMPLATES, else installed, else checkout."""
+    if explicit is not None:
+        return _existing_dir(Path(explicit).expanduser(), "templates folder")
+    from_env = os.environ.get("OUTREACH_TEMPLATES", "").strip()
+    if from_env:
+        return _existing_dir(Path(from_env).expanduser(), "OUTREACH_TEMPLATES")
+    packaged = Path(str(resources.files("outreach") / "templates" / "emails"))
+    checkout = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    for candidate in (packaged, checkout):
+        if candidate.is_dir():
+            return candidate
+    raise ContentError(f"no email templates in {packaged} or {checkout}; set OUTREACH_TEMPLATES")
+
+
+def _existing_dir(path: Path, what: str) -> Path:
+    """Return path when it is a folder, else raise ContentError."""
+    if not path.is_dir():
+        raise ContentError(f"{what} {str(path)!r} is not a folder")
+    return path
+
+
+def load_content(language: str, directory: Path | None = None) -> Content:
+    """Load and validate `content.<language>.toml`; cached until the file changes."""
+    if not _LANGUAGE.match(language):
+        raise ContentError(f"invalid content language {language!r}: use a code such as 'de'")
+    path = (templates_dir(directory) / f"content.{language}.toml").resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        raise ContentError(f"{path}: content file for language {language!r} not found") from None
+    return _load(path, language, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path, language: str, mtime_ns: int, size: int) -> Content:
+    """Parse and validate one content file (the stat values only key the cache)."""
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: invalid TOML: {exc}") from None
+    pauseai = raw.pop("pauseai", None)
+    if not isinstance(pauseai, dict) or set(pauseai) != {"about"} or "about" in raw:
+        raise ContentError(f"{path}: needs a [pauseai] table with exactly one key, 'about'")
+    data = {**raw, "about": pauseai["about"]}
+    try:
+        content = Content.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_describe(exc, data)}") from None
+    if content.language != language:
+        raise ContentError(f"{path}: language is {content.language!r}, expected {language!r}")
+    return content
+
+
+def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
+    """One line for validation errors: where in the file (offers by key) and what is wrong."""
+    parts = []
+    for error in exc.errors():
+        where, node = "pauseai" if error["loc"][:1] == ("about",) else "", data
+        for part in error["loc"]:
+            node = _child(node, part)
+            label = node.get("key", part) if isinstance(node, dict) else part
+            where += f"[{label}]" if isinstance(part, int) else f".{part}"
+        where = where.lstrip(".")
+        message = _MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
+        parts.append(f"{where}: {message}" if where else message)
+    more = f" (and {len(parts) - 5} more)" if len(parts) > 5 else ""
+    return "; ".join(parts[:5]) + more
+
+
+def _child(node: Any, part: int | str) -> Any:
+    """The entry of a TOML table or array, or None when it is absent."""
+    try:
+        return node[part]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+_MESSAGES = {"missing": "missing", "extra_forbidden": "unknown key (typo?)"}
