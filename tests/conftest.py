@@ -1,0 +1,64 @@
+"""Shared fixtures: settings, a contacts file writer and a CLI runner."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from outreach.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE = ROOT / "contacts" / "example.csv"
+
+TEST_ENV = {
+    "OUTREACH_FROM": "Anna Beispiel (PauseAI) <partnerships@example.org>",
+    "OUTREACH_REPLY_TO": "PauseAI Partnerships <partnerships@example.org>",
+    "OUTREACH_SIGNATURE": "Anna Beispiel\\nPartnerschaften, PauseAI",
+    "OUTREACH_UNSUBSCRIBE": "unsubscribe@example.org",
+}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings as a campaign lead would write them, independent of the machine's environment."""
+    return Settings.model_validate(
+        {
+            "from_": TEST_ENV["OUTREACH_FROM"],
+            "reply_to": TEST_ENV["OUTREACH_REPLY_TO"],
+            "signature": TEST_ENV["OUTREACH_SIGNATURE"],
+            "unsubscribe": TEST_ENV["OUTREACH_UNSUBSCRIBE"],
+        }
+    )
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write a contacts file in a given encoding and return its path."""
+
+    def write(text: str, name: str = "contacts.csv", encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `outreach` command in a subprocess, as a user or cron would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    full_env.update(TEST_ENV if env is None else env)
+    return subprocess.run(
+        [sys.executable, "-m", "outreach", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
