@@ -1,0 +1,210 @@
+"""Render the subject, text and HTML parts of one email from Jinja2 templates."""
+
+import logging
+import re
+import textwrap
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import escape
+
+from .content import Content, load_content
+from .errors import ContentError
+from .models import Classification, Contact
+from .salutation import greeting, parse_person
+from .settings import Settings
+
+TEXT_WIDTH = 78
+_MAX_VARIANTS = 1024
+SUBJECT_TEMPLATE = "subject.txt.j2"
+TEXT_TEMPLATE = "body.txt.j2"
+HTML_TEMPLATE = "body.html.j2"
+
+# Personal values are replaced by these tokens while premailer inlines the CSS, so that its
+# (slow) output can be reused for every email with the same structure. Tokens are plain
+# ASCII letters and digits, which premailer and lxml pass through unchanged.
+_TOKEN = "QXOUTREACH{:04d}QX"
+_TOKEN_PATTERN = re.compile(r"QXOUTREACH(\d{4})QX")
+_ANY_TOKEN = re.compile(r"qxoutreach", re.IGNORECASE)
+
+# Words that may open a German sentence but are written in lower case after the salutation comma.
+_GERMAN_LOWERCASE_OPENERS = frozenset(
+    "als am an auf aus bei da damit dass dein der die das durch ein eine einem einen einer "
+    "es gerne gestern heute ich im in kürzlich mit nach neulich seit unser unsere vielen "
+    "vor wie wir zu zum zur".split()
+)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The three rendered parts of one email."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class Renderer:
+    """Renders emails; holds the compiled templates, the content and the inlined-CSS cache."""
+
+    def __init__(self, templates: Path, settings: Settings) -> None:
+        self._templates = templates
+        self._settings = settings
+        loader = jinja2.FileSystemLoader(str(templates))
+        options: dict[str, Any] = {
+            "loader": loader,
+            "undefined": jinja2.StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "keep_trailing_newline": True,
+        }
+        self._text_env = jinja2.Environment(autoescape=False, **options)  # plain text: no escaping
+        self._html_env = jinja2.Environment(autoescape=True, **options)
+        try:
+            self._subject = self._text_env.get_template(SUBJECT_TEMPLATE)
+            self._text = self._text_env.get_template(TEXT_TEMPLATE)
+            self._html = self._html_env.get_template(HTML_TEMPLATE)
+        except jinja2.TemplateNotFound as exc:
+            raise ContentError(f"template '{exc.name}' not found in {templates}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError(f"{exc.filename}:{exc.lineno}: {exc.message}") from None
+        self._inlined: dict[str, str | None] = {}
+
+    def content(self, language: str) -> Content:
+        """The email content for a language."""
+        return load_content(language, self._templates)
+
+    def render(
+        self, contact: Contact, classification: Classification, language: str
+    ) -> RenderedEmail:
+        """Render one email; raises ContentError when a template cannot be rendered."""
+        shared, personal = self.context(contact, classification, language)
+        try:
+            subject = " ".join(self._subject.render({**shared, **personal}).split())
+            text = wrap_text(self._text.render({**shared, **personal}))
+            html = self._render_html(shared, personal, subject)
+        except jinja2.TemplateError as exc:
+            raise ContentError(f"template error: {exc}") from None
+        return RenderedEmail(subject=subject, text=text, html=html)
+
+    def context(
+        self, contact: Contact, classification: Classification, language: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Build the template context: values shared by a whole variant, and personal values."""
+        content = self.content(language)
+        block = content.block(classification.type)
+        shared: dict[str, Any] = {
+            "t": content,
+            "language": language,
+            "type": classification.type,
+            "lead": block.lead,
+            "offers": content.highlights(classification.type),
+            "signature": self._settings.signature_lines(language),
+            "sender": self._settings.from_name,
+            "unsubscribe": self._settings.unsubscribe_address,
+        }
+        person = parse_person(
+            contact.contact_name, contact.salutation, contact.title, contact.country
+        )
+        personal: dict[str, Any] = {
+            "greeting": greeting(person, language, contact.organisation, contact.country),
+            "note": opening_note(contact.note, language),
+            "organisation": contact.organisation,
+            "contact_name": contact.contact_name,
+            "email": contact.email,
+            "website": contact.website,
+            "description": contact.description,
+            "country": contact.country,
+            "extra": dict(contact.extra),
+        }
+        return shared, personal
+
+    def _render_html(self, shared: dict[str, Any], personal: dict[str, Any], subject: str) -> str:
+        values: list[str] = []
+        tokens = _tokenise({**personal, "subject": subject}, values)
+        skeleton = self._html.render({**shared, **tokens})
+        if skeleton not in self._inlined:
+            if len(self._inlined) >= _MAX_VARIANTS:
+                self._inlined.clear()
+            self._inlined[skeleton] = _inline_skeleton(skeleton)
+        inlined = self._inlined[skeleton]
+        if inlined is None:  # a template filter altered a token: inline this email on its own
+            return inline_css(self._html.render({**shared, **personal, "subject": subject}))
+        return _TOKEN_PATTERN.sub(lambda m: str(escape(values[int(m.group(1))])), inlined)
+
+
+def _tokenise(values: Mapping[str, Any], collected: list[str]) -> dict[str, Any]:
+    """Replace every non-empty string (nested in dicts too) by a token, collecting the originals."""
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str) and value:
+            result[key] = _TOKEN.format(len(collected))
+            collected.append(value)
+        elif isinstance(value, Mapping):
+            result[key] = _tokenise(value, collected)
+        else:
+            result[key] = value
+    return result
+
+
+def _inline_skeleton(skeleton: str) -> str | None:
+    """Inline a tokenised page; None when the tokens did not all pass through intact."""
+    if len(_TOKEN_PATTERN.findall(skeleton)) != len(_ANY_TOKEN.findall(skeleton)):
+        return None
+    inlined = inline_css(skeleton)
+    if Counter(_TOKEN_PATTERN.findall(inlined)) != Counter(_TOKEN_PATTERN.findall(skeleton)):
+        return None
+    return inlined
+
+
+def inline_css(html: str) -> str:
+    """Inline the `<style>` rules into the tags with premailer (kept for `@media`)."""
+    import cssutils
+    from premailer import Premailer
+
+    cssutils.log.setLevel(logging.CRITICAL)
+    return str(
+        Premailer(
+            html,
+            strip_important=False,
+            disable_validation=True,
+            allow_network=False,
+            keep_style_tags=False,
+            remove_classes=False,
+            cssutils_logging_level=logging.CRITICAL,
+        ).transform(pretty_print=False)
+    )
+
+
+def opening_note(note: str, language: str) -> str:
+    """The personal note as it follows the salutation: in German, a function word is lower-cased."""
+    if language != "de" or not note:
+        return note
+    first, _, rest = note.partition(" ")
+    if first.casefold() in _GERMAN_LOWERCASE_OPENERS and first[:1].isupper():
+        return f"{first[0].lower()}{first[1:]} {rest}".rstrip()
+    return note
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """Wrap every line longer than `width`, with a hanging indent for list items."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = "  " if line.startswith(("- ", "* ")) else ""
+        lines.extend(
+            textwrap.wrap(
+                line,
+                width=width,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,106 @@
+"""Rendering: text wrapping, the German opening note, and the inlined-CSS cache."""
+
+from pathlib import Path
+
+import pytest
+
+from outreach.content import templates_dir
+from outreach.models import Classification, Contact
+from outreach.render import Renderer, inline_css, opening_note, wrap_text
+from outreach.settings import Settings
+
+
+def contact(**fields: str) -> Contact:
+    base = {"email": "info@example.org", "organisation": "Beispiel e.V."}
+    return Contact.from_row(2, {**base, **fields}, {})
+
+
+def kind(type_key: str) -> Classification:
+    return Classification(type=type_key, confidence=0.9, evidence=("test",))
+
+
+def test_wrap_keeps_short_lines_and_indents_list_items() -> None:
+    long_item = "- " + " ".join(["Wort"] * 30)
+    wrapped = wrap_text(f"Kurz.\n\n{long_item}\n")
+    lines = wrapped.splitlines()
+    assert lines[0] == "Kurz." and lines[1] == ""
+    assert all(len(line) <= 78 for line in lines)
+    assert all(line.startswith("  ") for line in lines[3:])
+
+
+def test_wrap_never_breaks_a_url() -> None:
+    url = "https://example.org/" + "a" * 90
+    assert url in wrap_text(f"Siehe {url} bitte.")
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Mit Interesse lasen wir Ihren Artikel.", "mit Interesse lasen wir Ihren Artikel."),
+        ("Ihr Artikel hat uns beeindruckt.", "Ihr Artikel hat uns beeindruckt."),
+        ("Berlin ist unser Treffpunkt.", "Berlin ist unser Treffpunkt."),
+        ("Wir haben Ihren Vortrag gehört.", "wir haben Ihren Vortrag gehört."),
+    ],
+)
+def test_german_note_follows_the_salutation_comma(note: str, expected: str) -> None:
+    assert opening_note(note, "de") == expected
+    assert opening_note(note, "en") == note
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"contact_name": "Käthe Schäfer", "salutation": "Frau", "title": "Dr."},
+        {"note": "Ihr Beitrag über <KI> & Regulierung hat uns gefallen.", "country": "DE"},
+        {"organisation": 'Zeitung "Morgen" & Co <b>', "website": "https://example.org/a?b=1&c=2"},
+    ],
+)
+@pytest.mark.parametrize("type_key", ["media", "general", "lobby_group"])
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_cached_inlining_equals_inlining_each_email(
+    settings: Settings, fields: dict[str, str], type_key: str, language: str
+) -> None:
+    renderer = Renderer(templates_dir(), settings)
+    target = contact(**fields)
+    renderer.render(contact(organisation="Warm-up GmbH"), kind(type_key), language)
+    cached = renderer.render(target, kind(type_key), language)
+    shared, personal = renderer.context(target, kind(type_key), language)
+    html_template = renderer._html_env.get_template("body.html.j2")
+    direct = inline_css(html_template.render({**shared, **personal, "subject": cached.subject}))
+    assert same_document(cached.html, direct)
+
+
+def same_document(a: str, b: str) -> bool:
+    """Equal after parsing: the cache escapes '"' as &#34; where lxml writes it bare."""
+    import lxml.html
+
+    def canonical(text: str) -> bytes:
+        return bytes(lxml.html.tostring(lxml.html.document_fromstring(text), encoding="utf-8"))
+
+    return canonical(a) == canonical(b) and a.startswith("<!DOCTYPE html>") == b.startswith(
+        "<!DOCTYPE html>"
+    )
+
+
+def test_a_template_filter_on_a_personal_value_falls_back_to_direct_inlining(
+    tmp_path: Path, settings: Settings
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for source in templates_dir().iterdir():
+        text = source.read_text(encoding="utf-8")
+        if source.name == "body.html.j2":
+            text = text.replace("<p>{{ greeting }}</p>", "<p>{{ greeting | lower }}</p>")
+        (folder / source.name).write_text(text, encoding="utf-8")
+    renderer = Renderer(folder, settings)
+    email = renderer.render(contact(contact_name="Jane Roe", salutation="Ms"), kind("media"), "en")
+    assert "dear ms roe," in email.html
+    assert "qxoutreach" not in email.html.lower()
+
+
+def test_html_is_inlined_and_keeps_the_doctype(settings: Settings) -> None:
+    email = Renderer(templates_dir(), settings).render(contact(), kind("media"), "de")
+    assert email.html.startswith("<!DOCTYPE html>")
+    assert '<td class="content" style="' in email.html
+    assert "@media" in email.html  # kept for small screens
+    assert 'lang="de"' in email.html
