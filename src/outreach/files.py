@@ -1,0 +1,63 @@
+"""Atomic file writes and spreadsheet-safe CSV files."""
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+# A cell that starts with one of these is run as a formula by Excel and LibreOffice.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old file or the whole new one."""
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+@contextmanager
+def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file next to `path` and move it into place when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        text_encoding = None if "b" in mode else encoding
+        newline = None if "b" in mode else ""
+        with open(fd, mode, encoding=text_encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell value that Excel shows as text: formula starts are neutralised with a quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """Write a UTF-8-with-BOM CSV that Excel opens with the right encoding, atomically."""
+    with atomic_open(path, "w", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(row.get(column, "")) for column in columns])
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """The same CSV as text (for standard output), without a BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row.get(column, "")) for column in columns])
+    return buffer.getvalue()

@@ -1,0 +1,169 @@
+"""End to end: a contacts file in, a batch folder of drafts out."""
+
+import csv
+import email
+import re
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE
+from outreach.pipeline import MANIFEST_COLUMNS, draft_batch
+from outreach.settings import Settings
+
+HEADER = "organisation,contact_name,salutation,title,email,country,description,note\n"
+
+
+def parse(path: Path) -> EmailMessage:
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return str(text.get_content()), str(html.get_content())
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def example_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = Settings.model_validate(
+        {
+            "from_": "Anna Beispiel (PauseAI) <partnerships@example.org>",
+            "signature": "Anna Beispiel\\nPartnerschaften, PauseAI",
+            "unsubscribe": "unsubscribe@example.org",
+        }
+    )
+    out = tmp_path_factory.mktemp("out")
+    report = draft_batch(EXAMPLE, out, "example", settings)
+    assert report.drafted >= 20
+    return report.folder
+
+
+def test_every_draft_parses_back_with_text_then_html(example_batch: Path) -> None:
+    drafts = sorted((example_batch / "drafts").glob("*.eml"))
+    assert len(drafts) == len(read_manifest(example_batch))
+    for path in drafts:
+        raw = path.read_bytes()
+        assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+        assert max(raw) < 128, f"{path.name} is not 7-bit"
+        message = parse(path)
+        assert message.get_content_type() == "multipart/alternative"
+        types = [part.get_content_type() for part in message.iter_parts()]
+        assert types == ["text/plain", "text/html"]
+        for name in ("From", "To", "Reply-To", "Subject", "Date", "Message-ID", "List-Unsubscribe"):
+            assert message[name], f"{path.name} lacks {name}"
+        assert not message.defects
+        text, html = parts(message)
+        assert html.startswith("<!DOCTYPE html>")
+        assert 'style="' in html and "<script" not in html
+        assert len(text.split()) < 250, f"{path.name}: {len(text.split())} words"
+        assert all(len(line) <= 78 for line in text.splitlines()), path.name
+        assert text.startswith(("Sehr geehrte", "Guten Tag", "Dear "))
+
+
+def test_manifest_lists_every_draft(example_batch: Path) -> None:
+    rows = read_manifest(example_batch)
+    assert tuple(rows[0])[: len(MANIFEST_COLUMNS)] == MANIFEST_COLUMNS
+    assert (example_batch / "manifest.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    for row in rows:
+        assert (example_batch / row["draft"]).is_file()
+        assert row["language"] in ("de", "en")
+        assert 0.0 <= float(row["confidence"]) <= 1.0
+    types = {row["type"] for row in rows}
+    assert {"media", "policymaker", "academic"} <= types
+    assert (example_batch / "index.html").is_file()
+    assert (example_batch / "errors.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_rerun_writes_the_same_files(tmp_path: Path, settings: Settings) -> None:
+    first = draft_batch(EXAMPLE, tmp_path, "again", settings).folder
+    snapshot = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    draft_batch(EXAMPLE, tmp_path, "again", settings)
+    again = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    assert again == snapshot
+
+
+def test_same_contact_same_message_id_other_batch_other_id(
+    tmp_path: Path, settings: Settings
+) -> None:
+    a = read_manifest(draft_batch(EXAMPLE, tmp_path, "a", settings).folder)
+    a2 = read_manifest(draft_batch(EXAMPLE, tmp_path / "elsewhere", "a", settings).folder)
+    b = read_manifest(draft_batch(EXAMPLE, tmp_path, "b", settings).folder)
+    assert [r["message_id"] for r in a] == [r["message_id"] for r in a2]
+    assert not {r["message_id"] for r in a} & {r["message_id"] for r in b}
+    assert len({r["message_id"] for r in a}) == len(a)
+
+
+def test_header_injection_in_contact_name_adds_no_header(
+    write_csv, tmp_path: Path, settings: Settings
+) -> None:
+    path = write_csv(
+        HEADER + '"Org","Jane Roe\r\nBcc: x@example.com","","","jane@example.org","GB","",""\n'
+        '"Org2\r\nBcc: y@example.com","","","","info@example.org","GB","",""\n'
+    )
+    folder = draft_batch(path, tmp_path / "out", "inject", settings).folder
+    for draft in (folder / "drafts").glob("*.eml"):
+        raw = draft.read_bytes()
+        message = parse(draft)
+        assert message["Bcc"] is None
+        assert not re.search(rb"^Bcc:", raw, re.MULTILINE | re.IGNORECASE)
+        assert "\n" not in str(message["To"]) and "\n" not in str(message["Subject"])
+
+
+def test_template_syntax_and_markup_in_fields_stay_data(
+    write_csv, tmp_path: Path, settings: Settings
+) -> None:
+    path = write_csv(
+        HEADER + '"Org {{ 7*7 }} <b>bold</b>","","","","info@example.org","GB",'
+        '"{% raw %}{{ config }}","We liked <script>alert(1)</script> and {{ 7*7 }}."\n'
+    )
+    folder = draft_batch(path, tmp_path / "out", "markup", settings).folder
+    (draft,) = (folder / "drafts").glob("*.eml")
+    message = parse(draft)
+    text, html = parts(message)
+    assert "{{ 7*7 }}" in text and "49" not in text
+    assert "<script>alert(1)</script>" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html and "<b>bold</b>" not in html
+    assert "{{ 7*7 }}" in html
+    assert "Org {{ 7*7 }} <b>bold</b>" in str(message["Subject"])
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+
+
+def test_formula_cells_are_neutralised_in_manifest(
+    write_csv, tmp_path: Path, settings: Settings
+) -> None:
+    path = write_csv(
+        HEADER + '"=HYPERLINK(""http://evil.example"")","","","","info@example.org","GB","",""\n'
+        '"@SUM(1)","","","","bad-address","GB","",""\n'
+    )
+    folder = draft_batch(path, tmp_path / "out", "formula", settings).folder
+    (row,) = read_manifest(folder)
+    assert row["organisation"].startswith("'=")
+    with (folder / "errors.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (error,) = list(csv.DictReader(handle))
+    assert error["row"] == "3" and error["field"] == "email"
+
+
+def test_removed_row_removes_its_stale_draft(write_csv, tmp_path: Path, settings: Settings) -> None:
+    two = (
+        HEADER
+        + '"A","","","","a@example.org","GB","",""\n"B","","","","b@example.org","GB","",""\n'
+    )
+    path = write_csv(two)
+    folder = draft_batch(path, tmp_path / "out", "shrink", settings).folder
+    assert len(list((folder / "drafts").glob("*.eml"))) == 2
+    write_csv(HEADER + '"A","","","","a@example.org","GB","",""\n')
+    draft_batch(path, tmp_path / "out", "shrink", settings)
+    assert [p.name for p in (folder / "drafts").glob("*.eml")] == ["00002-a.eml"]
