@@ -17,7 +17,7 @@ EXAMPLE = ROOT / "contacts" / "example.csv"
 TEST_ENV = {
     "OUTREACH_FROM": "Anna Beispiel (PauseAI) <partnerships@example.org>",
     "OUTREACH_REPLY_TO": "PauseAI Partnerships <partnerships@example.org>",
-    "OUTREACH_SIGNATURE": "Anna Beispiel\\nPartnerschaften, PauseAI",
+    "OUTREACH_SIGNATURE": "Anna Beispiel\\nPauseAI",
     "OUTREACH_UNSUBSCRIBE": "unsubscribe@example.org",
 }
 
