@@ -83,8 +83,7 @@ class Contact(BaseModel):
             from .orgtypes import describe_valid_labels
 
             raise ValueError(
-                f"unknown type {value!r}; use one of {describe_valid_labels()} "
-                "or its German/English label"
+                f"unknown type {value!r}; use a key or label: {describe_valid_labels()}"
             )
         return key
 

@@ -120,8 +120,8 @@ def resolve_type_label(label: str) -> str | None:
 
 
 def describe_valid_labels() -> str:
-    """A short list of the accepted keys, for error messages."""
-    return ", ".join(TYPE_LABELS)
+    """The accepted keys with their German and English labels, for error messages."""
+    return ", ".join(f"{key} ({de} / {en})" for key, (de, en) in TYPE_LABELS.items())
 
 
 def type_label(key: str, language: str) -> str:
