@@ -117,7 +117,7 @@ def classify_command(contacts: Path, fmt: str, rules: Path | None) -> None:
     elif fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        _print_table(columns, rows)
+        _print_table(rows)
     for error in ingested.errors:
         click.echo(f"{contacts}:{error.row}: {error.field or 'row'}: {error.reason}", err=True)
 
@@ -133,14 +133,21 @@ def _load_rules(path: Path | None) -> Any:
     return load_rules(path)
 
 
-def _print_table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    """A table for people: one line of evidence per finding."""
+    import shutil
+
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*columns, show_lines=False)
+    table = Table("row", "organisation", "type", "confidence", "evidence", show_lines=True)
     for row in rows:
-        table.add_row(*(str(row[column]) for column in columns))
-    Console(soft_wrap=False).print(table)
+        evidence = str(row["evidence"]).replace("; ", "\n")
+        table.add_row(
+            str(row["row"]), row["organisation"], row["type"], f"{row['confidence']:.2f}", evidence
+        )
+    width = max(shutil.get_terminal_size((140, 24)).columns, 120)
+    Console(width=width, soft_wrap=False).print(table)
 
 
 def _echo_draft_summary(report: Any) -> None:
