@@ -23,3 +23,27 @@ class SettingsError(OutreachError):
     """A setting from the environment or `.env` that is missing or malformed."""
 
     exit_code = 2
+
+
+class LedgerError(OutreachError):
+    """A ledger file that cannot be used, or a state change the ledger does not allow."""
+
+    exit_code = 2
+
+
+class SmtpConfigError(OutreachError):
+    """An SMTP set-up that must be fixed by a person: no STARTTLS, untrusted certificate, login."""
+
+    exit_code = 2
+
+
+class LockedError(OutreachError):
+    """Another `send` run holds the ledger's lock."""
+
+    exit_code = 3
+
+
+class SmtpUnavailableError(OutreachError):
+    """The SMTP server could not be reached or went away; a later run can try again."""
+
+    exit_code = 4

@@ -32,10 +32,13 @@ class Settings(BaseModel):
     smtp_security: str = "starttls"
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
+    smtp_cafile: Path | None = None
+    smtp_timeout: float = 60.0
     db: Path = Path("outreach.db")
     rate: float = 0.0
     daily_limit: int = 0
     send_window: str = ""
+    log_file: Path | None = None
 
     @field_validator("from_", "reply_to", "unsubscribe")
     @classmethod
@@ -59,7 +62,7 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} must be starttls, ssl or none")
         return value
 
-    @field_validator("rate")
+    @field_validator("rate", "smtp_timeout")
     @classmethod
     def _non_negative(cls, value: float) -> float:
         if value < 0:

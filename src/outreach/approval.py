@@ -1,0 +1,138 @@
+"""Approve or reject drafts: an approval pins the exact bytes a volunteer saw."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .batch import Batch, Draft, read_draft
+from .errors import InputError
+from .ledger import (
+    APPROVED,
+    DEFERRED,
+    DRAFTED,
+    FAILED,
+    REJECTED,
+    SENT,
+    SUPPRESSED,
+    UNKNOWN,
+    Ledger,
+)
+
+# A person's approval may restart these; `unknown` needs `resolve`, `sent`/`sending` nothing.
+APPROVABLE = (DRAFTED, APPROVED, REJECTED, DEFERRED, FAILED, SUPPRESSED)
+REJECTABLE = (DRAFTED, APPROVED, DEFERRED, FAILED, SUPPRESSED)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which drafts a command means: all, some input rows, or some addresses."""
+
+    all: bool = False
+    rows: tuple[int, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    def pick(self, batch: Batch) -> list[Draft]:
+        """The matching drafts; InputError when a row or address is not in the batch."""
+        if self.all:
+            return list(batch.drafts)
+        by_row = {draft.row: draft for draft in batch.drafts}
+        by_email = {draft.email.casefold(): draft for draft in batch.drafts}
+        missing = [str(row) for row in self.rows if row not in by_row]
+        missing += [email for email in self.emails if email.casefold() not in by_email]
+        if missing:
+            raise InputError(f"not in batch '{batch.name}': {', '.join(missing)}")
+        picked = {by_row[row].message_id: by_row[row] for row in self.rows}
+        picked.update(
+            {by_email[e.casefold()].message_id: by_email[e.casefold()] for e in self.emails}
+        )
+        return sorted(picked.values(), key=lambda draft: draft.row)
+
+
+def parse_rows(text: str) -> tuple[int, ...]:
+    """'3,7,10-12' → (3, 7, 10, 11, 12); InputError on anything else."""
+    rows: list[int] = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        low, dash, high = part.partition("-")
+        try:
+            start, end = int(low), int(high if dash else low)
+        except ValueError:
+            raise InputError(f"--rows: {part!r} is not a row number or range like 10-12") from None
+        if start > end or start < 1:
+            raise InputError(f"--rows: {part!r} is not a valid range")
+        rows.extend(range(start, end + 1))
+    if not rows:
+        raise InputError("--rows: give row numbers such as 3,7 or 10-12")
+    return tuple(rows)
+
+
+@dataclass
+class ApprovalReport:
+    """What an approve or reject command did."""
+
+    changed: int = 0
+    unchanged: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, state: str, row: int) -> None:
+        """Note a draft left alone because of its state."""
+        self.unchanged.setdefault(state, []).append(row)
+
+
+def approve(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalReport:
+    """Approve drafts as their files are now; sent, sending and unknown ones are left alone."""
+    ledger.enter(batch.for_ledger())
+    entries = ledger.entries(draft.message_id for draft in batch.drafts)
+    report = ApprovalReport()
+    for draft in drafts:
+        current = read_draft(batch.path(draft))
+        if current.message_id != draft.message_id:
+            raise InputError(
+                f"draft '{batch.path(draft)}' has Message-ID {current.message_id or 'none'},"
+                f" the manifest says {draft.message_id}: draft the batch again"
+            )
+        state = entries[draft.message_id].state
+        moved = state in APPROVABLE and ledger.move(
+            draft.message_id,
+            APPROVED,
+            allowed_from=APPROVABLE,
+            reply="approved",
+            sha256=current.sha256,
+            recipient=current.recipient,
+        )
+        if moved:
+            report.changed += 1
+        else:
+            report.skip(state, draft.row)
+    return report
+
+
+def reject(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalReport:
+    """Take drafts out of sending (until approved again)."""
+    ledger.enter(batch.for_ledger())
+    entries = ledger.entries(draft.message_id for draft in batch.drafts)
+    report = ApprovalReport()
+    for draft in drafts:
+        state = entries[draft.message_id].state
+        if state in REJECTABLE and ledger.move(
+            draft.message_id, REJECTED, allowed_from=REJECTABLE, reply="rejected"
+        ):
+            report.changed += 1
+        else:
+            report.skip(state, draft.row)
+    return report
+
+
+def resolve(ledger: Ledger, message_id: str, *, sent: bool) -> str:
+    """Settle an `unknown` message: it did arrive (sent) or send it again (approved)."""
+    key = message_id.strip()
+    if not key.startswith("<"):
+        key = f"<{key}>"
+    entry = ledger.get(key)
+    if entry is None:
+        raise InputError(f"no message {key} in ledger '{ledger.path}'")
+    if entry.state != UNKNOWN:
+        hint = " (approve it again to retry)" if entry.state == FAILED else ""
+        raise InputError(f"message {key} is {entry.state}, not unknown{hint}")
+    if sent:
+        ledger.move(key, SENT, allowed_from=(UNKNOWN,), reply="confirmed as sent by a person")
+        return SENT
+    ledger.move(key, APPROVED, allowed_from=(UNKNOWN,), reply="resend requested by a person")
+    return APPROVED

@@ -1,0 +1,319 @@
+"""The sending ledger: one SQLite file that records every message's state, durably."""
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .errors import LedgerError
+
+Clock = Callable[[], datetime]
+
+DRAFTED, APPROVED, REJECTED, SENDING = "drafted", "approved", "rejected", "sending"
+SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED = "sent", "deferred", "failed", "unknown", "suppressed"
+STATES = (DRAFTED, APPROVED, REJECTED, SENDING, SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED)
+# A message in one of these states reached the server's DATA phase, so it counts toward the
+# provider's daily quota.
+DELIVERED_STATES = (SENT, UNKNOWN)
+
+# Each step moves the schema from version i to i + 1; never edit a step once released.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE messages (
+        message_id TEXT PRIMARY KEY,
+        batch TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        draft TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        state TEXT NOT NULL,
+        sha256 TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try TEXT NOT NULL DEFAULT '',
+        reply TEXT NOT NULL DEFAULT '',
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX messages_state ON messages (state, next_try);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX events_state_at ON events (state, at);
+    """,
+    """
+    CREATE TABLE suppressions (
+        entry TEXT PRIMARY KEY,
+        added TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT ''
+    );
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message as the ledger knows it."""
+
+    message_id: str
+    batch: str
+    row: int
+    draft: str
+    recipient: str
+    state: str
+    sha256: str
+    attempts: int
+    next_try: str
+    reply: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """What a batch tells the ledger about one of its drafts."""
+
+    message_id: str
+    batch: str
+    row: int
+    draft: str
+    recipient: str
+
+
+def timestamp(moment: datetime) -> str:
+    """A UTC time that sorts as text: every stored time uses this one format."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+class Ledger:
+    """The ledger file; every method that changes state commits before it returns."""
+
+    def __init__(self, path: Path, *, now: Clock = utc_now, readonly: bool = False) -> None:
+        self.path = path
+        self.now = now
+        try:
+            if readonly:
+                self._db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger '{path}' cannot be opened: {exc}") from None
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._prepare(readonly)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise LedgerError(f"ledger '{path}' is not usable: {exc}") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _prepare(self, readonly: bool) -> None:
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        if not readonly:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger '{self.path}' has schema version {version}; this outreach knows only up "
+                f"to {SCHEMA_VERSION}: upgrade outreach"
+            )
+        if version < SCHEMA_VERSION:
+            if readonly:
+                raise LedgerError(f"ledger '{self.path}' needs a migration; run without --dry-run")
+            self._migrate()
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            for step in _MIGRATIONS[version:]:
+                for statement in filter(str.strip, step.split(";")):
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed (and with synchronous=FULL, on disk) at the end."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # Reading
+
+    def get(self, message_id: str) -> Entry | None:
+        """The entry for a Message-ID, if the ledger has it."""
+        row = self._db.execute("SELECT * FROM messages WHERE message_id = ?", (message_id,))
+        found = row.fetchone()
+        return Entry(**found) if found else None
+
+    def entries(self, message_ids: Iterable[str]) -> dict[str, Entry]:
+        """The entries the ledger has among these Message-IDs."""
+        wanted = list(message_ids)
+        found: dict[str, Entry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT * FROM messages WHERE message_id IN ({marks})"
+            for row in self._db.execute(query, chunk):
+                found[row["message_id"]] = Entry(**row)
+        return found
+
+    def due(self, message_ids: Iterable[str]) -> list[Entry]:
+        """Messages ready to go now: approved, or deferred with their next try reached."""
+        now = timestamp(self.now())
+        ready = [
+            entry
+            for entry in self.entries(message_ids).values()
+            if entry.state == APPROVED or (entry.state == DEFERRED and entry.next_try <= now)
+        ]
+        return sorted(ready, key=lambda entry: (entry.row, entry.message_id))
+
+    def delivered_since(self, moment: datetime) -> int:
+        """How many messages reached the DATA phase since `moment` (for the daily limit)."""
+        marks = ",".join("?" * len(DELIVERED_STATES))
+        query = f"SELECT COUNT(*) FROM events WHERE state IN ({marks}) AND at > ?"
+        return int(self._db.execute(query, (*DELIVERED_STATES, timestamp(moment))).fetchone()[0])
+
+    def history(self, message_id: str) -> list[tuple[str, str, str]]:
+        """(time, state, detail) of every change to one message, oldest first."""
+        query = "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY id"
+        return [tuple(row) for row in self._db.execute(query, (message_id,))]
+
+    # Changing
+
+    def enter(self, drafts: Sequence[NewDraft]) -> int:
+        """Add drafts not yet in the ledger as `drafted`; return how many were new."""
+        now = timestamp(self.now())
+        added = 0
+        with self._transaction() as db:
+            for draft in drafts:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO messages"
+                    " (message_id, batch, row, draft, recipient, state, updated)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (draft.message_id, draft.batch, draft.row, draft.draft, draft.recipient,
+                     DRAFTED, now),
+                )  # fmt: skip
+                if cursor.rowcount:
+                    added += 1
+                    self._event(db, draft.message_id, DRAFTED, "", now)
+        return added
+
+    def move(
+        self,
+        message_id: str,
+        to: str,
+        *,
+        allowed_from: Sequence[str],
+        reply: str = "",
+        next_try: datetime | None = None,
+        sha256: str | None = None,
+        recipient: str | None = None,
+        attempt: bool = False,
+    ) -> bool:
+        """Move one message to state `to` if it is in one of `allowed_from`; commit at once."""
+        now = timestamp(self.now())
+        sets = ["state = ?", "reply = ?", "next_try = ?", "updated = ?"]
+        values: list[object] = [to, reply, timestamp(next_try) if next_try else "", now]
+        if sha256 is not None:
+            sets.append("sha256 = ?")
+            values.append(sha256)
+        if recipient is not None:
+            sets.append("recipient = ?")
+            values.append(recipient)
+        if attempt:
+            sets.append("attempts = attempts + 1")
+        marks = ",".join("?" * len(allowed_from))
+        with self._transaction() as db:
+            cursor = db.execute(
+                f"UPDATE messages SET {', '.join(sets)}"
+                f" WHERE message_id = ? AND state IN ({marks})",
+                (*values, message_id, *allowed_from),
+            )
+            if cursor.rowcount:
+                self._event(db, message_id, to, reply, now)
+        return bool(cursor.rowcount)
+
+    def recover_interrupted(self) -> list[str]:
+        """Turn messages left in `sending` by a run that died into `unknown`; return their IDs."""
+        now = timestamp(self.now())
+        reason = "a run ended while this message was being sent; the server may have it"
+        with self._transaction() as db:
+            stuck = [
+                row[0]
+                for row in db.execute("SELECT message_id FROM messages WHERE state = ?", (SENDING,))
+            ]
+            for message_id in stuck:
+                db.execute(
+                    "UPDATE messages SET state = ?, reply = ?, updated = ? WHERE message_id = ?",
+                    (UNKNOWN, reason, now, message_id),
+                )
+                self._event(db, message_id, UNKNOWN, reason, now)
+        return stuck
+
+    def _event(
+        self, db: sqlite3.Connection, message_id: str, state: str, detail: str, at: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO events (message_id, at, state, detail) VALUES (?, ?, ?, ?)",
+            (message_id, at, state, detail),
+        )
+
+    # Suppressions (the suppression module gives them meaning)
+
+    def suppression_entries(self) -> list[tuple[str, str, str]]:
+        """(entry, added, source) of every suppression, sorted."""
+        query = "SELECT entry, added, source FROM suppressions ORDER BY entry"
+        return [tuple(row) for row in self._db.execute(query)]
+
+    def add_suppressions(self, entries: Iterable[str], source: str) -> int:
+        """Add normalised entries; return how many were new."""
+        now = timestamp(self.now())
+        added = 0
+        with self._transaction() as db:
+            for entry in entries:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO suppressions (entry, added, source) VALUES (?, ?, ?)",
+                    (entry, now, source),
+                )
+                added += cursor.rowcount
+        return added
+
+    def remove_suppression(self, entry: str) -> bool:
+        """Remove one normalised entry; return whether it was there."""
+        with self._transaction() as db:
+            cursor = db.execute("DELETE FROM suppressions WHERE entry = ?", (entry,))
+        return bool(cursor.rowcount)
+
+
+def backoff(attempts: int, base: timedelta = timedelta(minutes=5)) -> timedelta:
+    """Wait before the next try after `attempts` temporary refusals: 5, 10, 20 … minutes, ≤ 12 h."""
+    wait: timedelta = base * 2 ** max(attempts - 1, 0)
+    return min(wait, timedelta(hours=12))

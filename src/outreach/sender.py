@@ -1,0 +1,330 @@
+"""The send run: approved drafts out through one connection, every step recorded first."""
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .batch import Batch, read_draft
+from .errors import InputError, LockedError, SmtpUnavailableError
+from .ledger import (
+    APPROVED,
+    DEFERRED,
+    DRAFTED,
+    FAILED,
+    SENDING,
+    SENT,
+    SUPPRESSED,
+    UNKNOWN,
+    Clock,
+    Entry,
+    Ledger,
+    backoff,
+    utc_now,
+)
+from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
+from .settings import Settings
+from .smtp import Connection, Outcome, connect, envelope_address
+from .suppression import Suppressions
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10  # temporary refusals before a message counts as failed (about two days)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Runtime:
+    """What the run touches outside itself, passed in so tests can replace it."""
+
+    connect: Callable[[], Connection]
+    now: Clock = utc_now
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message's result in a run."""
+
+    row: int
+    message_id: str
+    recipient: str
+    result: str
+    detail: str
+
+
+@dataclass
+class RunReport:
+    """What a send run did (or, with dry_run, would do)."""
+
+    dry_run: bool = False
+    lines: list[Line] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    due: int = 0
+    left: int = 0
+    stopped: str = ""
+
+    def count(self, result: str) -> int:
+        """How many messages ended this run with `result`."""
+        return sum(line.result == result for line in self.lines)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Failed or unknown messages: a person has to look."""
+        return bool(self.recovered) or any(x.result in (FAILED, UNKNOWN) for x in self.lines)
+
+
+@contextmanager
+def run_lock(db: Path) -> Iterator[None]:
+    """Hold the ledger's run lock; LockedError at once if another run has it."""
+    path = db.with_name(db.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            raise LockedError(
+                f"another send run (pid {holder or '?'}) holds {path}; this run steps aside"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; the kernel does the same if we are killed
+
+
+def send_batch(
+    batch: Batch,
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    max_messages: int | None = None,
+    rate: float | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Send the batch's approved, due drafts; with `dry_run`, only say what would go."""
+    runtime = runtime or Runtime(connect=lambda: connect(settings))
+    window = parse_window(settings.send_window)
+    per_minute = settings.rate if rate is None else rate
+    if dry_run:
+        return _plan(batch, settings, runtime, window, max_messages)
+    with run_lock(settings.db), Ledger(settings.db, now=runtime.now) as ledger:
+        run = _Run(batch, settings, runtime, ledger, window, per_minute, progress)
+        return run.go(max_messages)
+
+
+class _Run:
+    """One send run over one ledger, holding the lock."""
+
+    def __init__(
+        self,
+        batch: Batch,
+        settings: Settings,
+        runtime: Runtime,
+        ledger: Ledger,
+        window: SendWindow | None,
+        per_minute: float,
+        progress: Progress | None,
+    ) -> None:
+        self.batch, self.settings, self.runtime, self.ledger = batch, settings, runtime, ledger
+        self.window = window
+        self.limiter = RateLimiter(per_minute, runtime.clock, runtime.sleep)
+        self.progress = progress
+        self.report = RunReport()
+        self.sender = envelope_address(settings.from_address)
+        self.connection: Connection | None = None
+
+    def go(self, max_messages: int | None) -> RunReport:
+        report, ledger = self.report, self.ledger
+        report.recovered = ledger.recover_interrupted()
+        for message_id in report.recovered:
+            log.warning(
+                "unknown %s: a run ended while sending it; see `outreach status`", message_id
+            )
+        ledger.enter(self.batch.for_ledger())
+        queue = ledger.due(self.batch.message_ids())
+        report.due = len(queue)
+        suppressions = Suppressions.of(entry for entry, *_ in ledger.suppression_entries())
+        since = self.runtime.now() - timedelta(hours=24)
+        allowance = daily_allowance(self.settings.daily_limit, ledger.delivered_since(since))
+        attempted = losses = 0
+        try:
+            for done, entry in enumerate(queue):
+                if self.progress:
+                    self.progress(done, len(queue))
+                report.left = len(queue) - done
+                if max_messages is not None and attempted >= max_messages:
+                    break
+                if stop := self._stop_reason(allowance):
+                    report.stopped = stop
+                    break
+                if suppressions.matches(entry.recipient):
+                    self._record(entry, SUPPRESSED, "on the suppression list", (APPROVED, DEFERRED))
+                    continue
+                raw = self._approved_bytes(entry)
+                if raw is None:
+                    continue
+                self.limiter.wait()
+                if self.connection is None:
+                    try:
+                        self.connection = self.runtime.connect()
+                    except SmtpUnavailableError as exc:
+                        report.stopped = str(exc)
+                        break
+                attempted += 1
+                outcome = self._deliver(entry, raw)
+                if allowance is not None and outcome.kind in (SENT, UNKNOWN):
+                    allowance -= 1
+                if outcome.kind == SENT:
+                    losses = 0
+                if not outcome.usable:
+                    self.connection = None
+                    losses += 1
+                    if losses >= 2:
+                        report.stopped = f"the connection was lost twice in a row ({outcome.reply})"
+                        report.left = len(queue) - done - 1
+                        break
+            else:
+                report.left = 0
+        finally:
+            if self.connection is not None:
+                self.connection.close()
+        if self.progress:
+            self.progress(len(queue) - report.left, len(queue))
+        return report
+
+    def _stop_reason(self, allowance: int | None) -> str:
+        if allowance is not None and allowance <= 0:
+            return f"daily limit of {self.settings.daily_limit} messages in 24 hours reached"
+        now = self.runtime.now()
+        if self.window is not None and not self.window.contains(now):
+            opening = self.window.next_opening(now)
+            return (
+                f"outside the sending window ({self.window.text});"
+                f" it opens {opening:%a %Y-%m-%d %H:%M}"
+            )
+        return ""
+
+    def _approved_bytes(self, entry: Entry) -> bytes | None:
+        """The draft's bytes if they are exactly what was approved; else back to `drafted`."""
+        try:
+            draft = read_draft(self.batch.folder / entry.draft)
+        except InputError as exc:
+            self._record(entry, DRAFTED, f"{exc}; approve it again", (APPROVED, DEFERRED))
+            return None
+        if draft.sha256 != entry.sha256:
+            reason = "the draft changed after approval; review it and approve it again"
+            self._record(entry, DRAFTED, reason, (APPROVED, DEFERRED))
+            return None
+        return draft.raw
+
+    def _deliver(self, entry: Entry, raw: bytes) -> Outcome:
+        assert self.connection is not None
+
+        def claim() -> bool:
+            # Committed before DATA: a crash from here on leaves `sending`, which becomes unknown.
+            return self.ledger.move(entry.message_id, SENDING, allowed_from=(APPROVED, DEFERRED))
+
+        outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
+        if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
+            outcome = Outcome(FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
+        elif outcome.kind not in (SENT, DEFERRED, FAILED, UNKNOWN):
+            self._line(entry, "skipped", outcome.reply)
+            return outcome
+        next_try = None
+        if outcome.kind == DEFERRED:
+            next_try = self.runtime.now() + backoff(entry.attempts + 1)
+        self._record(
+            entry,
+            outcome.kind,
+            outcome.reply,
+            (SENDING, APPROVED, DEFERRED),
+            next_try=next_try,
+            attempt=True,
+        )
+        return outcome
+
+    def _record(
+        self,
+        entry: Entry,
+        state: str,
+        reason: str,
+        allowed_from: tuple[str, ...],
+        *,
+        next_try: datetime | None = None,
+        attempt: bool = False,
+    ) -> None:
+        self.ledger.move(
+            entry.message_id,
+            state,
+            allowed_from=allowed_from,
+            reply=reason,
+            next_try=next_try,
+            attempt=attempt,
+        )
+        self._line(entry, state, reason)
+
+    def _line(self, entry: Entry, result: str, detail: str) -> None:
+        self.report.lines.append(Line(entry.row, entry.message_id, entry.recipient, result, detail))
+        level = logging.INFO if result in (SENT, SUPPRESSED) else logging.WARNING
+        log.log(
+            level,
+            "%s row %d %s %s: %s",
+            result,
+            entry.row,
+            entry.recipient,
+            entry.message_id,
+            detail,
+        )
+
+
+def _plan(
+    batch: Batch,
+    settings: Settings,
+    runtime: Runtime,
+    window: SendWindow | None,
+    max_messages: int | None,
+) -> RunReport:
+    """What a run would do now, from a read-only look at the ledger; nothing is written."""
+    report = RunReport(dry_run=True)
+    if not settings.db.is_file():
+        return report  # no ledger yet: nothing has been approved
+    with Ledger(settings.db, now=runtime.now, readonly=True) as ledger:
+        queue = ledger.due(batch.message_ids())
+        suppressions = Suppressions.of(entry for entry, *_ in ledger.suppression_entries())
+        since = runtime.now() - timedelta(hours=24)
+        allowance = daily_allowance(settings.daily_limit, ledger.delivered_since(since))
+    report.due = len(queue)
+    now = runtime.now()
+    if window is not None and not window.contains(now):
+        report.stopped = f"outside the sending window ({window.text})"
+        report.left = len(queue)
+        return report
+    budget = min(x for x in (max_messages, allowance, len(queue)) if x is not None)
+    would_send = 0
+    for entry in queue:
+        if would_send >= budget:
+            break
+        if suppressions.matches(entry.recipient):
+            result, detail = "would skip", "on the suppression list"
+        else:
+            try:
+                changed = read_draft(batch.folder / entry.draft).sha256 != entry.sha256
+            except InputError as exc:
+                changed, detail = True, str(exc)
+            else:
+                detail = "the draft changed after approval" if changed else entry.state
+            result = "would skip" if changed else "would send"
+            would_send += not changed
+        report.lines.append(Line(entry.row, entry.message_id, entry.recipient, result, detail))
+    report.left = len(queue) - len(report.lines)
+    return report

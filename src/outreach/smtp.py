@@ -1,0 +1,197 @@
+"""One SMTP connection: verified TLS, login, one message per transaction, a clear outcome."""
+
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import SettingsError, SmtpConfigError, SmtpUnavailableError
+from .settings import Settings
+
+# Outcomes of one transaction.
+SENT, DEFERRED, FAILED, UNKNOWN, SKIPPED = "sent", "deferred", "failed", "unknown", "skipped"
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one message went; `usable` is False when the connection must not be used again."""
+
+    kind: str
+    reply: str
+    usable: bool = True
+
+
+class SenderRefusedError(SmtpConfigError):
+    """The server refused the envelope sender: no message can go until that is fixed."""
+
+
+class Connection:
+    """An open, authenticated connection to the submission server."""
+
+    def __init__(self, smtp: smtplib.SMTP) -> None:
+        self._smtp = smtp
+
+    def deliver(
+        self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
+    ) -> Outcome:
+        """Send `raw` unchanged (but for dot-stuffing) to `recipient` alone.
+
+        The steps of `sendmail` are taken one by one so that the outcome says whether the
+        server could have the message: `before_data` runs (and commits) before DATA, and
+        returning False from it abandons the transaction.
+        """
+        smtp = self._smtp
+        try:
+            code, reply = smtp.mail(sender)
+            if code == 421:
+                return self._refused(code, reply, at_rcpt=False)
+            if code >= 500:
+                self.close()
+                raise SenderRefusedError(
+                    f"the server refused the sender {sender}: {_reply(code, reply)}"
+                )
+            if code != 250:
+                self._reset()
+                return Outcome(DEFERRED, _reply(code, reply), usable=smtp.sock is not None)
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                return self._refused(code, reply, at_rcpt=True)
+            if not before_data():
+                self._reset()
+                return Outcome(SKIPPED, "its state changed during the run")
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                return self._refused(code, reply, at_rcpt=False)
+            smtp.send(_dot_stuffed(raw))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
+        try:
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            return Outcome(UNKNOWN, f"connection lost after the message was sent: {exc}", False)
+        if code == 250:
+            return Outcome(SENT, _reply(code, reply))
+        return self._refused(code, reply, at_rcpt=False)
+
+    def _refused(self, code: int, reply: bytes, *, at_rcpt: bool) -> Outcome:
+        """Classify a refusal; RFC 5321 says 552 at RCPT is really 452 (temporary)."""
+        text = _reply(code, reply)
+        if code == 421:
+            self.close()
+            return Outcome(DEFERRED, text, usable=False)
+        self._reset()
+        usable = self._smtp.sock is not None
+        if 400 <= code < 500 or (at_rcpt and code == 552):
+            return Outcome(DEFERRED, text, usable)
+        return Outcome(FAILED, text, usable)
+
+    def _reset(self) -> None:
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        """Say goodbye if the server is still there, and close the socket."""
+        if self._smtp.sock is None:
+            return
+        try:
+            self._smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            self._smtp.close()
+
+
+def _dot_stuffed(raw: bytes) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled, and the final dot line."""
+    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", raw)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return f"{code} {text}".replace("\n", " ").strip()
+
+
+def connect(settings: Settings) -> Connection:
+    """Open, secure and log in; SmtpConfigError for what a person must fix, else unavailable."""
+    host, port = settings.smtp_host, settings.smtp_port
+    security = settings.smtp_security
+    if security == "none" and settings.smtp_user and host not in _LOOPBACK:
+        raise SettingsError(
+            "OUTREACH_SMTP_SECURITY=none would send the password unencrypted: use starttls or ssl"
+        )
+    context = _tls_context(settings)
+    smtp: smtplib.SMTP | None = None
+    try:
+        if security == "ssl":
+            smtp = smtplib.SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=settings.smtp_timeout)
+        smtp.ehlo()
+        if security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise SmtpConfigError(
+                    f"{host}:{port} does not offer STARTTLS; refusing to send unencrypted"
+                    " (set OUTREACH_SMTP_SECURITY=ssl for port 465)"
+                )
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+        return Connection(smtp)
+    except SmtpConfigError:
+        _close_quietly(smtp)
+        raise
+    except ssl.SSLCertVerificationError as exc:
+        _close_quietly(smtp)
+        raise SmtpConfigError(
+            f"the certificate of {host}:{port} is not trusted: {exc.verify_message}"
+        ) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        _close_quietly(smtp)
+        raise SmtpConfigError(
+            f"{host}:{port} refused the login of {settings.smtp_user}: "
+            f"{_reply(exc.smtp_code, exc.smtp_error)}"
+        ) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        _close_quietly(smtp)
+        raise SmtpConfigError(f"{host}:{port}: {exc}") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        _close_quietly(smtp)
+        raise SmtpUnavailableError(f"cannot connect to {host}:{port}: {_describe(exc)}") from None
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    cafile = settings.smtp_cafile
+    if cafile is not None and not cafile.is_file():
+        raise SettingsError(f"OUTREACH_SMTP_CAFILE: '{cafile}' not found")
+    return ssl.create_default_context(cafile=str(cafile) if cafile else None)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc.smtp_code, exc.smtp_error)
+    return str(exc) or type(exc).__name__
+
+
+def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
+
+
+def envelope_address(address: str) -> str:
+    """An address with its domain in IDNA (xn--) form, as SMTP without SMTPUTF8 needs."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address

@@ -1,0 +1,76 @@
+"""Where a batch stands: counts per state and what a person should do about the rest."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .batch import Batch, read_draft
+from .errors import InputError
+from .ledger import APPROVED, DEFERRED, DRAFTED, FAILED, STATES, UNKNOWN, Entry, Ledger
+
+NEXT_STEPS = {
+    FAILED: "the server refused it for good: check the address; `outreach approve BATCH "
+    "--rows ROW` to try again after fixing it",
+    DEFERRED: "refused for now; the next `outreach send` after the time shown retries it",
+    UNKNOWN: "the connection ended before the server confirmed it, so it may have arrived: look "
+    "in the account's Sent folder or ask the recipient, then `outreach resolve ID --sent` or "
+    "`outreach resolve ID --resend`",
+    "changed": "the draft changed after approval: review it and approve it again",
+}
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A message a person should look at."""
+
+    row: int
+    message_id: str
+    recipient: str
+    state: str
+    reason: str
+    next_try: str
+
+
+@dataclass
+class BatchStatus:
+    """Counts per state, and the messages that need attention, in row order."""
+
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    attention: list[Attention] = field(default_factory=list)
+
+
+def batch_status(batch: Batch, db: Path) -> BatchStatus:
+    """The state of every draft in `batch`, read without changing the ledger."""
+    entries: dict[str, Entry] = {}
+    if db.is_file():
+        with Ledger(db, readonly=True) as ledger:
+            entries = ledger.entries(batch.message_ids())
+    status = BatchStatus(batch.name, counts=dict.fromkeys(STATES, 0))
+    for draft in batch.drafts:
+        entry = entries.get(draft.message_id)
+        state = entry.state if entry else DRAFTED
+        status.counts[state] += 1
+        if entry is None:
+            continue
+        if state in (FAILED, DEFERRED, UNKNOWN):
+            status.attention.append(
+                Attention(
+                    draft.row, draft.message_id, entry.recipient, state, entry.reply, entry.next_try
+                )
+            )
+        elif state == APPROVED and _changed(batch, entry):
+            status.attention.append(
+                Attention(draft.row, draft.message_id, entry.recipient, "changed", "", "")
+            )
+        elif state == DRAFTED and entry.reply.startswith("the draft changed"):
+            status.attention.append(
+                Attention(draft.row, draft.message_id, entry.recipient, "changed", entry.reply, "")
+            )
+    return status
+
+
+def _changed(batch: Batch, entry: Entry) -> bool:
+    try:
+        return read_draft(batch.folder / entry.draft).sha256 != entry.sha256
+    except InputError:
+        return True

@@ -1,0 +1,324 @@
+"""Sending against a real SMTP server on 127.0.0.1: approval, outcomes, pace, opt-outs, TLS."""
+
+import itertools
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mailserver import USER, Certificates
+from outreach.approval import Selection, approve, reject, resolve
+from outreach.batch import Batch
+from outreach.errors import InputError, SmtpConfigError
+from outreach.ledger import Ledger
+from outreach.settings import Settings
+from outreach.status import batch_status
+from outreach.suppression import add as suppress
+from sendkit import FakeTime, Server, make_batch, run, serve, states
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return Certificates.make(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def server(certs: Certificates) -> Iterator[Server]:
+    yield from serve("starttls", certs)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "outreach.db"
+
+
+@pytest.fixture
+def conf(server: Server, db: Path) -> Settings:
+    return server.settings(db)
+
+
+def approve_all(settings: Settings, batch: Batch) -> None:
+    with Ledger(settings.db) as ledger:
+        approve(ledger, batch, Selection(all=True).pick(batch))
+
+
+def test_nothing_is_sent_before_approval(tmp_path: Path, conf: Settings, server: Server) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    report = run(batch, conf)
+    assert report.lines == [] and report.due == 0
+    assert server.handler.deliveries == []
+    assert {entry.state for entry in states(conf, batch).values()} == {"drafted"}
+
+
+def test_approved_bytes_go_out_once_over_one_connection(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    with Ledger(conf.db) as ledger:
+        approve(ledger, batch, Selection(rows=(2, 4)).pick(batch))
+    report = run(batch, conf)
+    assert report.count("sent") == 2
+    deliveries = server.handler.deliveries
+    assert [d.rcpt_tos for d in deliveries] == [["person1@example.org"], ["person3@example.org"]]
+    for delivery, draft in zip(deliveries, (batch.drafts[0], batch.drafts[2]), strict=True):
+        assert delivery.content == batch.path(draft).read_bytes()  # exactly what was approved
+        assert delivery.mail_from == "partnerships@example.org"
+        assert delivery.login == USER.encode()
+        assert b"\nBcc:" not in delivery.content
+    assert server.handler.connections == 1
+    # Reruns send nothing again, and approving the rest sends only the rest.
+    assert run(batch, conf).lines == []
+    approve_all(conf, batch)
+    assert run(batch, conf).count("sent") == 1
+    assert set(server.handler.count_by_message_id().values()) == {1}
+    assert len(server.handler.deliveries) == 3
+
+
+@pytest.mark.parametrize("reply", ["451 4.3.0 try again later", "452 4.2.2 mailbox full",
+                                   "552 5.2.2 over quota"])  # fmt: skip
+def test_temporary_refusal_at_rcpt_defers_with_backoff(
+    tmp_path: Path, conf: Settings, server: Server, reply: str
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    server.handler.script.rcpt["person2@example.org"] = [reply, reply]
+    time = FakeTime()
+    report = run(batch, conf, time)
+    assert [line.result for line in report.lines] == ["sent", "deferred", "sent"]
+    deferred = states(conf, batch)[3]
+    assert deferred.state == "deferred" and deferred.reply == reply
+    assert deferred.next_try.startswith("2030-03-04T10:05")  # 5 minutes
+    assert run(batch, conf, time).lines == []  # not due yet
+    time.advance(timedelta(minutes=5))
+    assert run(batch, conf, time).count("deferred") == 1
+    assert states(conf, batch)[3].next_try.startswith("2030-03-04T10:15")  # then 10 minutes
+    time.advance(timedelta(minutes=10))
+    assert run(batch, conf, time).count("sent") == 1
+    assert sorted(server.handler.count_by_message_id().values()) == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("where", "reply"),
+    [("rcpt", "550 5.1.1 no such user"), ("data", "552 5.3.4 message too big"),
+     ("data", "554 5.7.1 rejected as spam")],
+)  # fmt: skip
+def test_permanent_refusal_fails_that_message_and_the_run_goes_on(
+    tmp_path: Path, conf: Settings, server: Server, where: str, reply: str
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    getattr(server.handler.script, where)["person1@example.org"] = [reply]
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["failed", "sent", "sent"]
+    assert report.needs_attention
+    assert states(conf, batch)[2].reply == reply
+    assert run(batch, conf).lines == []  # never retried by itself
+    status = batch_status(batch, conf.db)
+    assert status.counts["failed"] == 1 and status.attention[0].reason == reply
+
+
+def test_421_defers_and_the_run_reconnects(tmp_path: Path, conf: Settings, server: Server) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    server.handler.script.rcpt["person2@example.org"] = ["421 4.3.2 shutting down"]
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent", "deferred", "sent"]
+    assert server.handler.connections == 2
+    assert not report.stopped
+
+
+def test_connection_lost_twice_ends_the_run_and_leaves_the_rest(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 4)
+    approve_all(conf, batch)
+    for address in ("person1@example.org", "person2@example.org"):
+        server.handler.script.rcpt[address] = ["421 4.3.2 going away"]
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["deferred", "deferred"]
+    assert report.stopped.startswith("the connection was lost twice")
+    assert {states(conf, batch)[row].state for row in (4, 5)} == {"approved"}
+    assert run(batch, conf).count("sent") == 2
+
+
+def test_connection_dropped_after_the_final_dot_is_unknown_and_never_resent(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    server.handler.script.drop_after_dot.add("person1@example.org")
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["unknown", "sent", "sent"]
+    assert report.needs_attention
+    unknown = states(conf, batch)[2]
+    assert unknown.state == "unknown" and "after the message was sent" in unknown.reply
+    assert run(batch, conf).lines == []
+    status = batch_status(batch, conf.db)
+    assert [item.state for item in status.attention] == ["unknown"]
+    # A person checks the Sent folder, finds nothing, and asks for it again.
+    with Ledger(conf.db) as ledger:
+        assert resolve(ledger, unknown.message_id.strip("<>"), sent=False) == "approved"
+        with pytest.raises(InputError, match="is approved, not unknown"):
+            resolve(ledger, unknown.message_id, sent=True)
+    assert run(batch, conf).count("sent") == 1
+    assert sorted(server.handler.count_by_message_id().values()) == [1, 1, 1]
+
+
+def test_a_run_killed_while_sending_leaves_unknown_not_a_resend(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 2)
+    approve_all(conf, batch)
+    first = batch.drafts[0].message_id
+    with Ledger(conf.db) as ledger:  # what a SIGKILL between "sending" and the reply leaves
+        assert ledger.move(first, "sending", allowed_from=("approved",))
+    report = run(batch, conf)
+    assert report.recovered == [first] and report.needs_attention
+    assert states(conf, batch)[2].state == "unknown"
+    assert [d.message_id for d in server.handler.deliveries] == [batch.drafts[1].message_id]
+    with Ledger(conf.db) as ledger:
+        resolve(ledger, first, sent=True)
+    assert states(conf, batch)[2].state == "sent"
+
+
+def test_rate_is_held_within_5_percent_under_an_injected_clock(
+    tmp_path: Path, server: Server, db: Path
+) -> None:
+    conf = server.settings(db, rate=120)  # one every 0.5 s
+    batch = make_batch(tmp_path, conf, 41)
+    approve_all(conf, batch)
+    time = FakeTime()
+    starts: list[float] = []
+
+    from outreach.sender import Runtime, send_batch
+    from outreach.smtp import connect
+
+    def timed_connect():  # type: ignore[no-untyped-def]
+        connection = connect(conf)
+        deliver = connection.deliver
+
+        def timed(*args):  # type: ignore[no-untyped-def]
+            starts.append(time.clock())
+            time.sleep(0.2)  # each send takes a while on the virtual clock
+            return deliver(*args)
+
+        connection.deliver = timed  # type: ignore[method-assign]
+        return connection
+
+    runtime = Runtime(connect=timed_connect, now=time.now, clock=time.clock, sleep=time.sleep)
+    report = send_batch(batch, conf, runtime)
+    assert report.count("sent") == 41
+    per_minute = (len(starts) - 1) / (starts[-1] - starts[0]) * 60
+    assert abs(per_minute - 120) <= 120 * 0.05
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.5 * 0.95
+    # --rate overrides the setting; 0 means no limit.
+    assert run(batch, conf, rate=0).lines == []
+
+
+def test_max_and_the_daily_limit(tmp_path: Path, server: Server, db: Path) -> None:
+    conf = server.settings(db, daily_limit=3)
+    batch = make_batch(tmp_path, conf, 5)
+    approve_all(conf, batch)
+    time = FakeTime()
+    report = run(batch, conf, time, max_messages=2)
+    assert report.count("sent") == 2 and not report.stopped
+    report = run(batch, conf, time)
+    assert report.count("sent") == 1 and report.stopped.startswith("daily limit of 3")
+    time.advance(timedelta(hours=23))
+    assert run(batch, conf, time).count("sent") == 0
+    time.advance(timedelta(hours=1, seconds=1))  # the first sends are now 24 h old
+    assert run(batch, conf, time).count("sent") == 2
+    assert len(server.handler.deliveries) == 5
+
+
+def test_outside_the_window_nothing_goes(tmp_path: Path, server: Server, db: Path) -> None:
+    conf = server.settings(db, send_window="Mon-Fri 09:00-17:00 Europe/Berlin")
+    batch = make_batch(tmp_path, conf, 2)
+    approve_all(conf, batch)
+    time = FakeTime()
+    time.advance(timedelta(hours=7))  # Monday 17:00 UTC = 18:00 in Berlin
+    report = run(batch, conf, time)
+    assert report.lines == [] and "opens Tue 2030-03-05 09:00" in report.stopped
+    time.advance(timedelta(hours=14, minutes=30))  # Tuesday 08:30 Berlin... still closed
+    assert run(batch, conf, time).lines == []
+    time.advance(timedelta(minutes=30))
+    assert run(batch, conf, time).count("sent") == 2
+
+
+def test_suppressed_addresses_are_skipped_at_send_time_even_when_approved(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    with Ledger(conf.db) as ledger:
+        suppress(ledger, ["PERSON2@Example.org"])
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent", "suppressed", "sent"]
+    assert states(conf, batch)[3].state == "suppressed"
+    assert "person2@example.org" not in {d.rcpt_tos[0] for d in server.handler.deliveries}
+
+
+def test_a_draft_edited_after_approval_waits_for_a_new_approval(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 2)
+    approve_all(conf, batch)
+    path = batch.path(batch.drafts[0])
+    path.write_bytes(path.read_bytes().replace(b"Verein Nummer 1", b"Verein Nummer Eins"))
+    status = batch_status(batch, conf.db)
+    assert [item.state for item in status.attention] == ["changed"]
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["drafted", "sent"]
+    assert "changed after approval" in states(conf, batch)[2].reply
+    assert run(batch, conf).lines == []
+    with Ledger(conf.db) as ledger:
+        approve(ledger, batch, Selection(rows=(2,)).pick(batch))
+    assert run(batch, conf).count("sent") == 1
+    assert server.handler.deliveries[-1].content == path.read_bytes()
+
+
+def test_reject_and_what_approval_leaves_alone(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    with Ledger(conf.db) as ledger:
+        assert reject(ledger, batch, Selection(emails=("PERSON1@example.org",)).pick(batch)).changed
+    assert run(batch, conf).count("sent") == 2
+    with Ledger(conf.db) as ledger:
+        report = approve(ledger, batch, Selection(all=True).pick(batch))
+        with pytest.raises(InputError, match=r"not in batch 'b1': 9, x@example\.org"):
+            Selection(rows=(9,), emails=("x@example.org",)).pick(batch)
+    assert report.changed == 1 and report.unchanged == {"sent": [3, 4]}
+
+
+def test_implicit_tls_works(tmp_path: Path, certs: Certificates, db: Path) -> None:
+    for server in serve("ssl", certs):
+        conf = server.settings(db)
+        batch = make_batch(tmp_path, conf, 1)
+        approve_all(conf, batch)
+        assert run(batch, conf).count("sent") == 1
+        assert server.handler.deliveries[0].login == USER.encode()
+
+
+def test_an_untrusted_certificate_is_refused(tmp_path: Path, server: Server, db: Path) -> None:
+    other = Certificates.make(tmp_path)  # a CA the server's certificate does not come from
+    conf = server.settings(db, smtp_cafile=other.cafile)
+    batch = make_batch(tmp_path, conf, 1)
+    approve_all(conf, batch)
+    with pytest.raises(SmtpConfigError, match=r"certificate of 127\.0\.0\.1:\d+ is not trusted"):
+        run(batch, conf)
+    assert server.handler.deliveries == []
+    assert states(conf, batch)[2].state == "approved"
+
+
+def test_starttls_not_offered_stops_the_run(tmp_path: Path, db: Path) -> None:
+    for server in serve("plain", None):
+        conf = server.settings(db, smtp_security="starttls")
+        batch = make_batch(tmp_path, conf, 1)
+        approve_all(conf, batch)
+        with pytest.raises(SmtpConfigError, match="does not offer STARTTLS"):
+            run(batch, conf)
+        assert server.handler.deliveries == []
