@@ -7,6 +7,7 @@ import pytest
 from outreach.content import templates_dir
 from outreach.models import Classification, Contact
 from outreach.render import Renderer, inline_css, opening_note, wrap_text
+from outreach.salutation import parse_person
 from outreach.settings import Settings
 
 
@@ -64,7 +65,8 @@ def test_cached_inlining_equals_inlining_each_email(
     target = contact(**fields)
     renderer.render(contact(organisation="Warm-up GmbH"), kind(type_key), language)
     cached = renderer.render(target, kind(type_key), language)
-    shared, personal = renderer.context(target, kind(type_key), language)
+    person = parse_person(target.contact_name, target.salutation, target.title, target.country)
+    shared, personal = renderer.context(target, kind(type_key), language, person)
     html_template = renderer._html_env.get_template("body.html.j2")
     direct = inline_css(html_template.render({**shared, **personal, "subject": cached.subject}))
     assert same_document(cached.html, direct)

@@ -1,22 +1,25 @@
-"""Build the MIME message of one draft with the standard `email` package."""
+"""Write the MIME bytes of one draft: multipart/alternative, text then HTML, CRLF line ends.
 
+The layout is fixed, so the bytes are written directly instead of through the `email`
+package's generator (which re-folds every header of every message); every message still
+parses back cleanly with `email.policy.default`, which the tests check.
+"""
+
+import base64
+import binascii
 import hashlib
 from datetime import datetime
-from email.charset import QP, Charset
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 
 from .models import Contact
 from .render import RenderedEmail
 from .settings import Settings
 
-# Quoted-printable keeps German bodies 7-bit safe for relays that reject 8-bit data.
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP
-_CRLF = compat32.clone(linesep="\r\n")
+CRLF = "\r\n"
+_MAX_LINE = 78
+# UTF-8 bytes per encoded word: base64 of 36 bytes is 48 characters, so "Subject: " plus one
+# word stays under 78 columns.
+_WORD_BYTES = 36
 
 
 class HeaderInjectionError(ValueError):
@@ -29,48 +32,115 @@ def message_id(batch: str, email_ascii: str, domain: str) -> str:
     return f"<{hashlib.sha256(key).hexdigest()[:32]}.{_safe_token(batch)}@{domain}>"
 
 
-def build_message(
-    email: RenderedEmail,
-    contact: Contact,
-    recipient_name: str,
-    settings: Settings,
-    *,
-    batch: str,
-    date: datetime,
-) -> bytes:
-    """Return the draft as bytes with CRLF line ends: multipart/alternative, text then HTML."""
-    identifier = message_id(batch, contact.email_ascii, _domain(settings.from_address))
-    # "=_" never occurs in quoted-printable text, so a fixed boundary is safe and reruns match.
-    boundary = "=_" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
-    message = MIMEMultipart("alternative", boundary=boundary)
-    message["From"] = _address(settings.from_)
-    message["To"] = formataddr((_checked(recipient_name), contact.email_ascii), charset="utf-8")
-    message["Reply-To"] = _address(settings.reply_to_or_from)
-    # compat32 takes a Header object and writes RFC 2047 encoded words; typeshed says str only.
-    message["Subject"] = Header(_checked(email.subject), "utf-8")  # type: ignore[assignment]
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = identifier
-    message["List-Unsubscribe"] = f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>"
-    message.attach(_text_part(email.text, "plain"))
-    message.attach(_text_part(email.html, "html"))
-    return message.as_bytes(policy=_CRLF)
+class MessageWriter:
+    """Builds the drafts of one batch; the headers every draft shares are encoded once."""
+
+    def __init__(self, settings: Settings, batch: str, date: datetime) -> None:
+        self._batch = batch
+        self._domain = idna_domain(settings.from_address)
+        self._before_to = _header("From", encode_address(settings.from_))
+        self._after_to = _header("Reply-To", encode_address(settings.reply_to_or_from))
+        self._date = _header("Date", format_datetime(date))
+        unsubscribe = f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>"
+        self._trailer = _header("List-Unsubscribe", unsubscribe) + _header("MIME-Version", "1.0")
+
+    def message_id(self, contact: Contact) -> str:
+        """The Message-ID this batch gives a contact."""
+        return message_id(self._batch, contact.email_ascii, self._domain)
+
+    def build(self, email: RenderedEmail, contact: Contact, recipient_name: str) -> bytes:
+        """The draft as bytes, ready to be sent unchanged."""
+        identifier = self.message_id(contact)
+        # "=_" never occurs in quoted-printable text, so a derived boundary is safe and stable.
+        boundary = "=_" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
+        to = encode_address(formataddr((_checked(recipient_name), contact.email_ascii)))
+        head = "".join(
+            (
+                self._before_to,
+                _header("To", to),
+                self._after_to,
+                _header("Subject", encode_text(_checked(email.subject), len("Subject: "))),
+                self._date,
+                _header("Message-ID", identifier),
+                self._trailer,
+                f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}{CRLF}',
+            )
+        )
+        return b"".join(
+            (
+                head.encode("ascii"),
+                _part(boundary, "plain", email.text),
+                _part(boundary, "html", email.html),
+                f"--{boundary}--{CRLF}".encode("ascii"),
+            )
+        )
 
 
-def _text_part(body: str, subtype: str) -> MIMENonMultipart:
-    """A UTF-8, quoted-printable text part."""
-    part = MIMENonMultipart("text", subtype)
-    part.set_payload(body, charset=_UTF8_QP)
-    return part
+def _part(boundary: str, subtype: str, body: str) -> bytes:
+    """One quoted-printable UTF-8 body part with its delimiter line."""
+    head = (
+        f'--{boundary}{CRLF}Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
+        f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+    )
+    return head.encode("ascii") + quoted_printable(body) + CRLF.encode("ascii")
 
 
-def _address(value: str) -> str:
-    """An address header value with an RFC 2047 name and an IDNA domain."""
+def quoted_printable(text: str) -> bytes:
+    """UTF-8 quoted-printable with CRLF line ends (7-bit safe for every relay)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(lines, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\n", b"\r\n")
+
+
+def encode_address(value: str) -> str:
+    """An address header value: RFC 2047 display name when needed, IDNA domain."""
     name, address = parseaddr(value)
     local, _, domain = address.rpartition("@")
-    return formataddr((_checked(name), f"{local}@{_domain(domain)}"), charset="utf-8")
+    address = f"{local}@{idna_domain(domain)}"
+    if not name:
+        return address
+    if name.isascii():
+        return formataddr((name, address))
+    return f"{encode_text(name, _MAX_LINE)} <{address}>"
 
 
-def _domain(address_or_domain: str) -> str:
+def encode_text(text: str, first_line_used: int) -> str:
+    """A header text: folded ASCII as it is, else RFC 2047 base64 encoded words."""
+    if text.isascii():
+        return _fold_words(text, first_line_used)
+    words, chunk, size = [], "", 0
+    for char in text:
+        width = len(char.encode("utf-8"))
+        if size + width > _WORD_BYTES:
+            words.append(chunk)
+            chunk, size = "", 0
+        chunk += char
+        size += width
+    words.append(chunk)
+    encoded = (f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+    return f"{CRLF} ".join(encoded)
+
+
+def _fold_words(text: str, used: int) -> str:
+    """Fold an ASCII header text at spaces so lines stay within 78 columns where possible."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and used + len(line) + 1 + len(word) > _MAX_LINE:
+            lines.append(line)
+            line, used = word, 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return f"{CRLF} ".join(lines)
+
+
+def _header(name: str, value: str) -> str:
+    return f"{name}: {value}{CRLF}"
+
+
+def idna_domain(address_or_domain: str) -> str:
+    """The ASCII (IDNA) form of a domain or of an address's domain."""
     domain = address_or_domain.rpartition("@")[2]
     try:
         return domain.encode("idna").decode("ascii")

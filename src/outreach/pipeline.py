@@ -15,12 +15,11 @@ from .errors import InputError
 from .files import atomic_write_bytes, write_csv
 from .ingest import read_contacts
 from .language import pick_language
-from .message import build_message, message_id
+from .message import MessageWriter
 from .models import Classification, Contact, RowError
 from .orgtypes import type_label
 from .render import Renderer
 from .review_page import ReviewEntry, review_page
-from .salutation import parse_person
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,11 +88,12 @@ def draft_batch(
     manifest: list[dict[str, object]] = []
     written: set[str] = set()
     total = len(ingested.contacts)
+    writer = MessageWriter(settings, batch, date)
     with review_page(folder / "index.html", batch) as page:
         for done, item in enumerate(classify_contacts(ingested.contacts, rules), start=1):
-            entry = _draft_one(item, renderer, settings, batch, date, folder)
+            entry = _draft_one(item, renderer, writer, settings, folder)
             written.add(Path(entry.draft).name)
-            manifest.append(_manifest_row(item, entry, settings, batch))
+            manifest.append(_manifest_row(entry, writer.message_id(item.contact)))
             page.add(entry)
             report.drafted += 1
             report.flagged += entry.needs_review
@@ -109,15 +109,14 @@ def draft_batch(
 def _draft_one(
     item: ClassifiedContact,
     renderer: Renderer,
+    writer: MessageWriter,
     settings: Settings,
-    batch: str,
-    date: datetime,
     folder: Path,
 ) -> ReviewEntry:
     contact, classification = item.contact, item.classification
     email = renderer.render(contact, classification, item.language)
-    recipient = recipient_name(contact)
-    raw = build_message(email, contact, recipient, settings, batch=batch, date=date)
+    recipient = email.recipient_name
+    raw = writer.build(email, contact, recipient)
     draft = f"{DRAFTS}/{draft_file_name(contact)}"
     atomic_write_bytes(folder / draft, raw)
     return ReviewEntry(
@@ -141,10 +140,7 @@ def _draft_one(
     )
 
 
-def _manifest_row(
-    item: ClassifiedContact, entry: ReviewEntry, settings: Settings, batch: str
-) -> dict[str, object]:
-    domain = settings.from_address.rpartition("@")[2]
+def _manifest_row(entry: ReviewEntry, message_id: str) -> dict[str, object]:
     return {
         "row": entry.row,
         "email": entry.email,
@@ -158,16 +154,8 @@ def _manifest_row(
         "needs_review": "yes" if entry.needs_review else "no",
         "review_reason": entry.review_reason,
         "evidence": entry.evidence,
-        "message_id": message_id(batch, item.contact.email_ascii, domain),
+        "message_id": message_id,
     }
-
-
-def recipient_name(contact: Contact) -> str:
-    """The display name in To: the person's name without titles, else the organisation."""
-    person = parse_person(contact.contact_name, contact.salutation, contact.title, contact.country)
-    if person is None:
-        return contact.organisation
-    return " ".join(filter(None, (person.given, person.surname))) or contact.contact_name
 
 
 def draft_file_name(contact: Contact) -> str:

@@ -6,6 +6,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from markupsafe import escape
 from .content import Content, load_content
 from .errors import ContentError
 from .models import Classification, Contact
-from .salutation import greeting, parse_person
+from .salutation import Person, greeting, parse_person
 from .settings import Settings
 
 TEXT_WIDTH = 78
@@ -41,11 +42,12 @@ _GERMAN_LOWERCASE_OPENERS = frozenset(
 
 @dataclass(frozen=True)
 class RenderedEmail:
-    """The three rendered parts of one email."""
+    """The rendered parts of one email, and whom it addresses."""
 
     subject: str
     text: str
     html: str
+    recipient_name: str
 
 
 class Renderer:
@@ -82,17 +84,24 @@ class Renderer:
         self, contact: Contact, classification: Classification, language: str
     ) -> RenderedEmail:
         """Render one email; raises ContentError when a template cannot be rendered."""
-        shared, personal = self.context(contact, classification, language)
+        person = parse_person(
+            contact.contact_name, contact.salutation, contact.title, contact.country
+        )
+        shared, personal = self.context(contact, classification, language, person)
         try:
             subject = " ".join(self._subject.render({**shared, **personal}).split())
             text = wrap_text(self._text.render({**shared, **personal}))
             html = self._render_html(shared, personal, subject)
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
-        return RenderedEmail(subject=subject, text=text, html=html)
+        return RenderedEmail(subject, text, html, recipient_name(contact, person))
 
     def context(
-        self, contact: Contact, classification: Classification, language: str
+        self,
+        contact: Contact,
+        classification: Classification,
+        language: str,
+        person: Person | None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Build the template context: values shared by a whole variant, and personal values."""
         content = self.content(language)
@@ -180,6 +189,13 @@ def inline_css(html: str) -> str:
     )
 
 
+def recipient_name(contact: Contact, person: Person | None) -> str:
+    """The display name in To: the person's name without titles, else the organisation."""
+    if person is None:
+        return contact.organisation
+    return " ".join(filter(None, (person.given, person.surname))) or contact.contact_name
+
+
 def opening_note(note: str, language: str) -> str:
     """The personal note as it follows the salutation: in German, a function word is lower-cased."""
     if language != "de" or not note:
@@ -192,19 +208,19 @@ def opening_note(note: str, language: str) -> str:
 
 def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
     """Wrap every line longer than `width`, with a hanging indent for list items."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        if len(line) <= width:
-            lines.append(line)
-            continue
-        indent = "  " if line.startswith(("- ", "* ")) else ""
-        lines.extend(
-            textwrap.wrap(
-                line,
-                width=width,
-                subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
+    lines = [line if len(line) <= width else _wrap_line(line, width) for line in text.splitlines()]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+@lru_cache(maxsize=4096)  # most long lines (about PauseAI, the offers) recur in every email
+def _wrap_line(line: str, width: int) -> str:
+    indent = "  " if line.startswith(("- ", "* ")) else ""
+    return "\n".join(
+        textwrap.wrap(
+            line,
+            width=width,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )

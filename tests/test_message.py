@@ -1,0 +1,90 @@
+"""The direct MIME writer: every draft parses back to exactly what was rendered."""
+
+import email
+import random
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+
+from outreach.message import HeaderInjectionError, MessageWriter
+from outreach.models import Contact
+from outreach.render import RenderedEmail
+from outreach.settings import Settings
+
+DATE = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+ALPHABET = "abcdefghijklmnopqrstuvwxyz ABCXYZ äöüÄÖÜß–„“‘’é€ \"'(),.:;<>@[]\\=?_-/&!{}"
+
+
+def build(
+    settings: Settings, subject: str, name: str, text: str, html: str, address: str
+) -> EmailMessage:
+    contact = Contact.from_row(2, {"email": address, "organisation": "Org"}, {})
+    raw = MessageWriter(settings, "batch-1", DATE).build(
+        RenderedEmail(subject, text, html, name), contact, name
+    )
+    assert max(raw) < 128, "not 7-bit"
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert not message.defects
+    return message
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    return str(text.get_content()), str(html.get_content())
+
+
+@pytest.mark.parametrize(
+    ("subject", "name"),
+    [
+        ("Partnering with PauseAI – The Weekly Circuit", "Jane Roe"),
+        (
+            "Zusammenarbeit mit PauseAI – " + "Verband der Überlangen Organisationsnamen " * 4,
+            "Käthe Schäfer",
+        ),
+        ("Plain ASCII subject " * 8, 'Roe, Jane "JJ" (Dr.)'),
+        ("Ümlaut", "Ärzte ohne Grenzen e.V."),
+        ("x" * 120, ""),
+    ],
+)
+def test_headers_decode_to_what_was_given(settings: Settings, subject: str, name: str) -> None:
+    subject = subject.strip()  # the renderer folds white space in subjects
+    message = build(
+        settings, subject, name, "Hallo\n", "<!DOCTYPE html><p>Hallo</p>\n", "a@bücher.example"
+    )
+    assert str(message["Subject"]) == subject.strip()
+    to = message["To"].addresses[0]
+    assert (to.display_name, to.addr_spec) == (name, "a@xn--bcher-kva.example")
+    assert message["From"].addresses[0].display_name == "Anna Beispiel (PauseAI)"
+    assert message["Date"].datetime == DATE
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_random_texts_round_trip(settings: Settings) -> None:
+    rng = random.Random(20261127)
+    for _ in range(300):
+        subject = "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 140))).strip() or "x"
+        subject = " ".join(subject.split())
+        name = " ".join("".join(rng.choice(ALPHABET) for _ in range(rng.randrange(0, 50))).split())
+        lines = [
+            "".join(rng.choice(ALPHABET + "\t") for _ in range(rng.randrange(0, 200)))
+            for _ in range(5)
+        ]
+        text = "\n".join(lines) + "\n"
+        message = build(settings, subject, name, text, f"<p>{text}</p>\n", "info@example.org")
+        assert str(message["Subject"]) == subject
+        assert message["To"].addresses[0].display_name == name
+        assert tuple(b.replace("\r\n", "\n") for b in bodies(message)) == (text, f"<p>{text}</p>\n")
+
+
+def test_a_line_break_in_a_header_value_is_refused(settings: Settings) -> None:
+    with pytest.raises(HeaderInjectionError):
+        build(settings, "Hi\r\nBcc: x@example.com", "Jane", "t\n", "h\n", "a@example.org")
+    with pytest.raises(HeaderInjectionError):
+        build(settings, "Hi", "Jane\nBcc: x@example.com", "t\n", "h\n", "a@example.org")
