@@ -3,6 +3,8 @@
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +165,9 @@ def _echo_draft_summary(report: Any) -> None:
 class _progress:
     """A progress bar on a terminal; nothing under --quiet, in cron or in a pipe."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, label: str = "Drafting") -> None:
         self._enabled = not quiet and sys.stderr.isatty()
+        self._label = label
         self._bar: Any = None
         self._task: Any = None
 
@@ -175,7 +178,7 @@ class _progress:
 
         self._bar = Progress(transient=True)
         self._bar.start()
-        self._task = self._bar.add_task("Drafting", total=None)
+        self._task = self._bar.add_task(self._label, total=None)
         return self._update
 
     def _update(self, done: int, total: int) -> None:
@@ -184,6 +187,240 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+# Sending: approve, send, status, resolve, suppress.
+
+BATCH_DIR = click.argument("batch_dir", type=click.Path(path_type=Path, file_okay=False))
+EXIT_ATTENTION, EXIT_STOPPED = 1, 4  # see README "Exit codes"
+
+
+@cli.command("approve")
+@BATCH_DIR
+@click.option("--all", "all_", is_flag=True, help="Every draft in the batch.")
+@click.option("--rows", default=None, help="Input rows as in manifest.csv, e.g. 3,7,10-12.")
+@click.option("--email", "emails", multiple=True, help="A recipient address (repeatable).")
+@click.option("--reject", is_flag=True, help="Take the drafts out of sending instead.")
+@click.pass_obj
+def approve_command(
+    obj: Context, batch_dir: Path, all_: bool, rows: str | None, emails: tuple[str, ...],
+    reject: bool,
+) -> None:  # fmt: skip
+    """Approve (or --reject) drafts exactly as their files are now."""
+    from .approval import Selection, approve, parse_rows
+    from .approval import reject as reject_drafts
+    from .batch import read_batch
+    from .ledger import Ledger
+
+    if all_ == bool(rows or emails):
+        raise click.UsageError("give --all, or --rows and/or --email")
+    selection = Selection(all=all_, rows=parse_rows(rows) if rows else (), emails=emails)
+    settings = obj.settings()
+    batch = read_batch(batch_dir)
+    drafts = selection.pick(batch)
+    with Ledger(settings.db) as ledger:
+        report = (reject_drafts if reject else approve)(ledger, batch, drafts)
+    verb = "Rejected" if reject else "Approved"
+    click.echo(f"{verb} {report.changed} draft(s) in batch {batch.name}.")
+    for state, skipped in sorted(report.unchanged.items()):
+        hint = "; use `outreach resolve`" if state == "unknown" else ""
+        click.echo(f"Left alone, {state}: row(s) {', '.join(map(str, skipped))}{hint}")
+    flagged = [draft.row for draft in drafts if draft.needs_review]
+    if flagged and not reject:
+        click.echo(f"Note: {len(flagged)} of them were flagged for review in the manifest.")
+
+
+@cli.command("send")
+@BATCH_DIR
+@click.option("--dry-run", is_flag=True, help="Show what would go out; change nothing.")
+@click.option("--max", "max_messages", type=click.IntRange(min=0), help="At most N this run.")
+@click.option(
+    "--rate", type=click.FloatRange(min=0), default=None,
+    help="Messages per minute (default OUTREACH_RATE; 0 = no limit).",
+)  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="Log only problems (for cron).")
+@click.option(
+    "--log-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Also append every log line to FILE (default OUTREACH_LOG_FILE).",
+)  # fmt: skip
+@click.pass_obj
+def send_command(
+    obj: Context, batch_dir: Path, dry_run: bool, max_messages: int | None, rate: float | None,
+    quiet: bool, log_file: Path | None,
+) -> None:  # fmt: skip
+    """Send the batch's approved drafts, each once, at the configured pace."""
+    from .batch import read_batch
+    from .sender import send_batch
+
+    settings = obj.settings()
+    batch = read_batch(batch_dir)
+    if dry_run:
+        report = send_batch(batch, settings, max_messages=max_messages, rate=rate, dry_run=True)
+        for line in report.lines:
+            click.echo(f"{line.result}: row {line.row} {line.recipient} ({line.detail})")
+        click.echo(
+            f"Dry run: {report.count('would send')} would be sent, {report.due} due"
+            + (f"; {report.stopped}" if report.stopped else "")
+            + ". Nothing was changed."
+        )
+        return
+    log = logging.getLogger("outreach.run")
+    with _send_logging(quiet, log_file or settings.log_file), _progress(quiet, "Sending") as bar:
+        report = send_batch(
+            batch, settings, max_messages=max_messages, rate=rate, progress=bar
+        )  # fmt: skip
+        counts = ", ".join(
+            f"{report.count(state)} {state}"
+            for state in ("sent", "deferred", "failed", "unknown", "suppressed", "drafted")
+            if report.count(state)
+        )
+        summary = f"run {batch.name}: {counts or 'nothing sent'}; {report.left} due left"
+        if report.recovered:
+            summary += f"; {len(report.recovered)} left by an earlier run are unknown"
+        if report.stopped:
+            summary += f"; stopped early: {report.stopped}"
+        level = logging.WARNING if report.needs_attention or report.stopped else logging.INFO
+        log.log(level, summary)
+        if report.needs_attention:
+            log.warning("see `outreach status %s` for what to do next", batch_dir)
+    if report.needs_attention:
+        sys.exit(EXIT_ATTENTION)
+    if report.stopped:
+        sys.exit(EXIT_STOPPED)
+
+
+@cli.command("status")
+@BATCH_DIR
+@click.pass_obj
+def status_command(obj: Context, batch_dir: Path) -> None:
+    """Count the batch's drafts per state and say what to do about the rest."""
+    from .batch import read_batch
+    from .status import NEXT_STEPS, batch_status
+
+    settings = obj.settings()
+    status = batch_status(read_batch(batch_dir), settings.db)
+    counts = ", ".join(f"{n} {state}" for state, n in status.counts.items() if n)
+    click.echo(f"Batch {status.name}: {counts or 'no drafts'}")
+    shown: set[str] = set()
+    for item in status.attention:
+        when = f", next try {item.next_try[:16].replace('T', ' ')} UTC" if item.next_try else ""
+        click.echo(f"  {item.state}: row {item.row} {item.recipient} {item.message_id}{when}")
+        if item.reason:
+            click.echo(f"    {item.reason}")
+        shown.add(item.state)
+    for state in sorted(shown):
+        click.echo(f"Next step for {state}: {NEXT_STEPS[state]}")
+
+
+@cli.command("resolve")
+@click.argument("message_id")
+@click.option("--sent", "outcome", flag_value="sent", help="It did arrive: record it as sent.")
+@click.option("--resend", "outcome", flag_value="resend", help="It did not: send it again.")
+@click.pass_obj
+def resolve_command(obj: Context, message_id: str, outcome: str | None) -> None:
+    """Settle a message whose outcome is unknown."""
+    from .approval import resolve
+    from .ledger import Ledger
+
+    if outcome is None:
+        raise click.UsageError("give --sent or --resend")
+    settings = obj.settings()
+    if not settings.db.is_file():
+        raise OutreachError(f"ledger '{settings.db}' not found")
+    with Ledger(settings.db) as ledger:
+        state = resolve(ledger, message_id, sent=outcome == "sent")
+    click.echo(f"{message_id} is now {state}.")
+
+
+@cli.group("suppress")
+def suppress_group() -> None:
+    """The do-not-email list: ADDRESS or @domain (a domain covers its subdomains)."""
+
+
+@suppress_group.command("add")
+@click.argument("entries", nargs=-1, required=True)
+@click.pass_obj
+def suppress_add(obj: Context, entries: tuple[str, ...]) -> None:
+    """Never email these addresses or @domains."""
+    from . import suppression
+    from .ledger import Ledger
+
+    with Ledger(obj.settings().db) as ledger:
+        added = suppression.add(ledger, entries)
+    click.echo(f"Added {added} (of {len(entries)}) to the suppression list.")
+
+
+@suppress_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def suppress_import(obj: Context, file: Path) -> None:
+    """Add every address or @domain found in FILE (text or CSV)."""
+    from . import suppression
+    from .ledger import Ledger
+
+    with Ledger(obj.settings().db) as ledger:
+        report = suppression.import_file(ledger, file)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    click.echo(f"Added {report.added} new of {report.seen} found in {file}.")
+
+
+@suppress_group.command("list")
+@click.pass_obj
+def suppress_list(obj: Context) -> None:
+    """Show the list: entry, when it was added, where from."""
+    from .ledger import Ledger
+
+    db = obj.settings().db
+    if not db.is_file():
+        return
+    with Ledger(db, readonly=True) as ledger:
+        for entry, added, source in ledger.suppression_entries():
+            click.echo(f"{entry}\t{added[:19].replace('T', ' ')}\t{source}")
+
+
+@suppress_group.command("remove")
+@click.argument("entry")
+@click.pass_obj
+def suppress_remove(obj: Context, entry: str) -> None:
+    """Take an address or @domain off the list."""
+    from . import suppression
+    from .ledger import Ledger
+
+    with Ledger(obj.settings().db) as ledger:
+        removed = suppression.remove(ledger, entry)
+    click.echo(f"Removed {entry}." if removed else f"{entry} was not on the list.")
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time, so a progress bar can redirect it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+@contextmanager
+def _send_logging(quiet: bool, log_file: Path | None) -> Iterator[None]:
+    """One timestamped line per message to stderr (problems only if quiet) and the log file."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+    logger = logging.getLogger("outreach")
+    handlers: list[logging.Handler] = [_CurrentStderr()]
+    handlers[0].setLevel(logging.WARNING if quiet else logging.INFO)
+    if log_file is not None:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.propagate = True
 
 
 def main() -> None:

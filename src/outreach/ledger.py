@@ -100,13 +100,10 @@ class Ledger:
         self.path = path
         self.now = now
         try:
-            if readonly:
-                self._db = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-                )
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if readonly and not path.is_file():
+                raise LedgerError(f"ledger '{path}' not found")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger '{path}' cannot be opened: {exc}") from None
         self._db.row_factory = sqlite3.Row
@@ -121,7 +118,11 @@ class Ledger:
 
     def _prepare(self, readonly: bool) -> None:
         self._db.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
+        if readonly:
+            # Not SQLite's mode=ro: a read-only connection leaves -wal and -shm files behind,
+            # while a normal one that writes nothing leaves the folder as it found it.
+            self._db.execute("PRAGMA query_only = ON")
+        else:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
