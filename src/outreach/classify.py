@@ -4,7 +4,8 @@ The rules (terms per type and field, domains, weights) live in `data/classifier_
 a campaign lead adds to them with `outreach-rules.toml` (see `classifier_rules`). Every hit
 scores its weight times the weight of the field it was found in; a rule counts once per row.
 The confidence is the strength of the best type's evidence times its share against the
-runner-up.
+runner-up, whose first point of evidence is ignored: one incidental weak word ("e.V.", "global")
+should not hold back an unambiguous strong signal, while real conflicting evidence still does.
 """
 
 import math
@@ -39,10 +40,14 @@ REVIEW_THRESHOLD: Final = 0.5
 _FIELD_LABELS: Final = {"mailbox": "email"}
 # A score of about this size is solid evidence: strength = 1 - exp(-score / _SATURATION).
 _SATURATION: Final = 2.0
+# Runner-up evidence up to this score is noise (one weak word); only the rest dilutes the share.
+_NOISE: Final = 1.0
 _MAX_EVIDENCE: Final = 6
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{4,}")
 _HONORIFICS: Final = frozenset({"herr", "frau", "prof", "dipl", "miss"})
 _UMLAUTS: Final = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_ACADEMIC: Final = "academic"
+_RESEARCH: Final = "research_group"
 
 # (type, rule key) -> (score, evidence); a rule counts once per row, with its strongest hit.
 _Hits = dict[tuple[str, str], tuple[float, str]]
@@ -85,15 +90,22 @@ def _collect(contact: Contact, rules: Rules) -> _Hits:
         "description": contact.description,
         "mailbox": mailbox,
     }
+    name_types: set[str] = set()
     for field, text in fields.items():
         label = _FIELD_LABELS.get(field, field)
         for key, weight, words in _scan(text, field, rules) if text else ():
             _add(hits, key, weight, f"{label}: '{words}' → {key[0]}")
+            if field == "name":
+                name_types.add(key[0])
+    # A university's domain on an institute, centre or lab that does not call itself a
+    # university is the address of a research unit, not of an individual academic.
+    unit = _RESEARCH in name_types and _ACADEMIC not in name_types
     unknown_hosts = []
     for host, path in ((email_host.lower(), None), _split_url(contact.website)):
         found = list(_domain_hits(host, path, rules))
         for domain, shown in found:
-            _add(hits, (domain.type, "domain"), domain.weight, f"{shown} → {domain.type}")
+            kind = _RESEARCH if unit and domain.type == _ACADEMIC else domain.type
+            _add(hits, (kind, "domain"), domain.weight, f"{shown} → {kind}")
         if not found:
             unknown_hosts.append(host)
     if site := _own_website(contact, unknown_hosts):
@@ -183,13 +195,17 @@ def _ascii(word: str) -> str:
 
 
 def _decide(scores: Mapping[str, float]) -> tuple[str, float]:
-    """The best type and a confidence: evidence strength times its share against the runner-up."""
+    """The best type and a confidence: evidence strength times its share against the runner-up.
+
+    With saturation 2 and threshold 0.5, one strong term (weight 4) even in the description
+    passes alone or beside a weak word, two strong terms for different types do not (0.49).
+    """
     ranked = sorted(scores, key=lambda key: -scores[key])
     top, second = scores[ranked[0]], scores[ranked[1]]
     if top <= 0:
         return GENERAL, 0.0
     strength = 1.0 - math.exp(-top / _SATURATION)
-    return ranked[0], round(strength * top / (top + second), 2)
+    return ranked[0], round(strength * top / (top + max(second - _NOISE, 0.0)), 2)
 
 
 def _evidence(hits: _Hits, best: str) -> tuple[str, ...]:
