@@ -148,6 +148,39 @@ international_ngo;Weltbund für Musterrechte;;info@example.org;;Sektionen in üb
 international_ngo;Council of Europe;;contact@coe.int;;
 international_ngo;UN Example Agency;;info@example.un.org;;
 international_ngo;Humanitarian Relief Example;;info@example.org;;Active in over 30 countries.
+professional_network;Verein Deutscher Musteringenieure;;info@vdmi.example;;
+professional_network;Musterstädter Ärzteverband;;info@aev.example;;Ärzteverband
+professional_network;Exampleton Union of Journalists;;info@euj.example;;
+professional_network;Society of Example Data Scientists;;info@sedsci.example;;
+professional_network;Tech Workers Union Example;;info@twu.example;;Trade union for tech workers.
+professional_network;Beispiel-IT-Gewerkschaft;;info@bitg.example;;
+policymaker;Musterländische Regulierungsbehörde;;info@mrb.example;;
+policymaker;Beispiel-Agentur;;post@bsa.example;;Regulierungsbehörde für Netze.
+policymaker;Landesamt für Musterdaten;;poststelle@lfm.example;;
+policymaker;Senatsverwaltung für Digitales Musterstadt;;post@sen.example;;
+policymaker;Exampleland Communications Regulator;;info@ecr.example;;Independent regulator.
+advocacy_org;Musterrechte Watch;;info@mrw.example;;
+advocacy_org;Digitale Bürgerrechte Muster e.V.;;info@dbm.example;;
+advocacy_org;Example Privacy Campaign;;info@epc.example;;Digital rights nonprofit.
+advocacy_org;Muster-Netz e.V.;;info@mn.example;;Verein, der sich für offene Netze einsetzt.
+international_ngo;Example Rights – Deutsche Sektion;;info@erd.example;;
+international_ngo;Muster Hilfe e.V.;;info@mh.example;;Entwicklungszusammenarbeit, humanitäre Hilfe.
+international_ngo;Rights Example International;;info@rei.example;;Human rights organisation.
+think_tank;Muster-Stiftung;;info@ms.example;;Stiftung für politische Studien und Analysen.
+think_tank;Exampleton Institute for Public Policy;;info@eipp.example;;
+think_tank;Musterinstitut für Wirtschaftsforschung;;info@mifw.example;;
+lobby_group;Beispiel Wirtschaftsverband;;info@bwv.example;;
+lobby_group;Example Software Council;;info@esc.example;;Industry body representing software firms.
+lobby_group;Industrie- und Handelskammer Musterstadt;;info@ihk.example;;
+lobby_group;Digitalverband Muster e.V.;;info@dvm.example;;Branchenverband der Digitalwirtschaft.
+media;Muster Nachrichtenagentur;;info@mna.example;;
+media;Beispiel Verlag GmbH;;info@bv.example;;Verlag für Regionalzeitungen.
+media;The Exampleton Chronicle;;newsdesk@chronicle.example;;
+media;Exampleton Local Radio;Politics desk;politics@elr.example;;Regional broadcaster.
+influencer;;Mara Beispiel;mara@example.org;;Twitch-Streamerin mit 20.000 Followern.
+influencer;;Ben Carter;ben@example.org;;Writes a weekly newsletter about AI.
+research_group;Example Centre for Robust AI;;info@cra.exampleton.ac.uk;;
+research_group;Zentrum für Muster-KI;;info@zmk.uni-musterstadt.de;;Kompetenzzentrum.
 """
 COLUMNS = ("organisation", "contact_name", "email", "website", "description")
 
@@ -214,6 +247,30 @@ def test_conflicts_resolve_sensibly() -> None:
     assert classify(industry).type == "lobby_group"
 
 
+def test_one_strong_signal_beside_a_weak_rival_passes() -> None:
+    # "Branchenverband" alone in a description, next to the weak "e.V." of the name.
+    trade = contact(organisation="Muster e.V.", description="Branchenverband der Musterbranche.")
+    assert (classify(trade).type, classify(trade).needs_review) == ("lobby_group", False)
+    conflict = contact(organisation="Muster", description="Think tank and trade association.")
+    assert classify(conflict).type == GENERAL
+
+
+def test_university_domain_depends_on_person_or_unit() -> None:
+    person = contact("lea.kern@uni-musterstadt.de", contact_name="Dr. Lea Kern")
+    assert classify(person).type == "academic"
+    unit = contact("info@ims.uni-musterstadt.de", organisation="Institut für Mustersysteme")
+    result = classify(unit)
+    assert result.type == "research_group"
+    assert "domain ims.uni-musterstadt.de → research_group" in result.evidence
+    university = contact("info@uni-musterstadt.de", organisation="Universität Musterstadt")
+    assert classify(university).type == "academic"
+
+
+def test_verein_alone_is_weak() -> None:
+    club = contact(organisation="Sportverein Blau-Weiß Musterstadt e.V.", description="Fußball.")
+    assert classify(club).type == GENERAL
+
+
 def test_no_signal_is_general_and_flagged() -> None:
     result = classify(contact(organisation="Muster GmbH", description="Softwarefirma."))
     assert result == Classification(
@@ -229,6 +286,10 @@ def test_no_signal_is_general_and_flagged() -> None:
         ("Musterbank AG", "Weltweit tätige Bank mit Sitz in Frankfurt."),
         ("Acme Analytics Ltd", "We help companies build data products for global markets."),
         ("TechStart Accelerator", "Startup accelerator with a network of mentors."),
+        ("Acme International GmbH", "Maschinenbau und Anlagen."),
+        ("Shopfront Ltd", "We help businesses in the retail sector sell online."),
+        ("Data Center Services GmbH", "Rechenzentrum und Hosting."),
+        ("Patient Portal Inc", "Software for patient scheduling."),
     ],
 )
 def test_ordinary_businesses_stay_general(organisation: str, description: str) -> None:
