@@ -284,3 +284,19 @@ def test_two_runs_started_together_send_each_message_once(
     assert sorted(counts) == sorted(batch.message_ids()) and set(counts.values()) == {1}
     assert set(_ledger_states(tmp_path / "outreach.db", batch).values()) == {"sent"}
     assert read_batch(batch.folder) == batch  # sending never touches the batch folder
+
+
+def test_outside_the_window_a_quiet_run_is_silent_and_exits_4(
+    tmp_path: Path, server: Server, env: dict[str, str]
+) -> None:
+    batch = drafted(tmp_path, server, 1)
+    cli(tmp_path, env, "approve", str(batch.folder), "--all")
+    other_day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(time.gmtime().tm_wday + 3) % 7]
+    window = {**env, "OUTREACH_SEND_WINDOW": f"{other_day} 09:00-17:00 UTC"}
+    result = cli(tmp_path, window, "send", str(batch.folder), "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (4, "", "")
+    result = cli(tmp_path, window, "send", str(batch.folder))
+    assert (
+        f"stopped early: outside the sending window ({other_day} 09:00-17:00 UTC)" in result.stderr
+    )
+    assert server.handler.deliveries == []

@@ -279,7 +279,8 @@ def send_command(
             summary += f"; {len(report.recovered)} left by an earlier run are unknown"
         if report.stopped:
             summary += f"; stopped early: {report.stopped}"
-        level = logging.WARNING if report.needs_attention or report.stopped else logging.INFO
+        trouble = report.needs_attention or (report.stopped and not report.paused)
+        level = logging.WARNING if trouble else logging.INFO
         log.log(level, summary)
         if report.needs_attention:
             log.warning("see `outreach status %s` for what to do next", batch_dir)

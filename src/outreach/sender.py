@@ -69,6 +69,7 @@ class RunReport:
     due: int = 0
     left: int = 0
     stopped: str = ""
+    paused: bool = False  # stopped by the window or the daily limit: expected, clears by itself
 
     def count(self, result: str) -> int:
         """How many messages ended this run with `result`."""
@@ -165,7 +166,7 @@ class _Run:
                 if max_messages is not None and attempted >= max_messages:
                     break
                 if stop := self._stop_reason(allowance):
-                    report.stopped = stop
+                    report.stopped, report.paused = stop, True
                     break
                 if suppressions.matches(entry.recipient):
                     self._record(entry, SUPPRESSED, "on the suppression list", (APPROVED, DEFERRED))
@@ -306,7 +307,7 @@ def _plan(
     report.due = len(queue)
     now = runtime.now()
     if window is not None and not window.contains(now):
-        report.stopped = f"outside the sending window ({window.text})"
+        report.stopped, report.paused = f"outside the sending window ({window.text})", True
         report.left = len(queue)
         return report
     budget = min(x for x in (max_messages, allowance, len(queue)) if x is not None)
