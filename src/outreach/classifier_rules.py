@@ -60,11 +60,16 @@ class _Spec:
 
 @dataclass(frozen=True, slots=True)
 class FieldRules:
-    """The compiled terms of one field: a scanner over all its terms, and its regexes."""
+    """The compiled terms of one field: a scanner over all its terms, and its regexes.
+
+    `any_regex` matches where any of the regexes does, so most rows need one search, not one
+    per regex; it is None when a regex has groups that joining them would renumber.
+    """
 
     scanner: re.Pattern[str]
     terms: Mapping[str, tuple[Term, ...]]
     regexes: tuple[Term, ...]
+    any_regex: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,7 +245,18 @@ def _compile_field(field: str, specs: list[_Spec], weights: Mapping[str, float])
         scanner=_scanner(terms),
         terms=MappingProxyType({stem: tuple(found) for stem, found in terms.items()}),
         regexes=tuple(regexes),
+        any_regex=_any_regex(regexes),
     )
+
+
+def _any_regex(regexes: list[Term]) -> re.Pattern[str] | None:
+    """One regex matching where any of the given ones does, if they can be joined safely."""
+    if not regexes or any(term.regex is None or term.regex.groups for term in regexes):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{term.stem})" for term in regexes))
+    except re.error:  # e.g. inline flags, which must open a pattern
+        return None
 
 
 def _stem(term: str) -> str:

@@ -133,6 +133,8 @@ def _scan(text: str, field: str, rules: Rules) -> Iterator[tuple[tuple[str, str]
         for term in compiled.terms[low[start:end]]:
             if (term.open_left or not left_inside) and (term.open_right or not right_inside):
                 yield (term.type, term.stem), term.weight, words
+    if compiled.any_regex is not None and not compiled.any_regex.search(low):
+        return
     for term in compiled.regexes:
         if term.regex and (found := term.regex.search(low)):
             words = shown[found.start() : found.end()].strip()[:60]
