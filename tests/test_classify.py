@@ -464,3 +464,12 @@ def test_classify_compiles_no_regex_per_row(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(re, "compile", refuse)
     for c in contacts:
         classify(c, rules)
+
+
+def test_user_regex_with_groups_still_matches(tmp_path: Path) -> None:
+    # Regexes are searched together first; one with groups must still work on its own.
+    rules = load_rules(
+        write_rules(tmp_path, "[media]\nterms = [{ regex = '(wochen|tage)blatt', weight = 4 }]\n")
+    )
+    assert rules.fields["name"].any_regex is None
+    assert classify(contact(organisation="Musterstädter Wochenblatt"), rules).type == "media"
