@@ -57,6 +57,7 @@ class Script:
     data: dict[str, list[str]] = field(default_factory=dict)
     drop_after_dot: set[str] = field(default_factory=set)
     delay: float = 0.0
+    idle_closed: bool = False  # answer NOOP as if the idle connection had been closed meanwhile
 
 
 class Handler:
@@ -88,6 +89,12 @@ class Handler:
                 asyncio.get_running_loop().call_soon(_close, server)
             return reply
         envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_NOOP(self, server: SMTP, session: Any, envelope: Any, arg: str) -> str:
+        if self.script.idle_closed:
+            _close(server)
+            await asyncio.sleep(3600)  # cancelled when the connection is gone
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:

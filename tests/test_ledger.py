@@ -77,7 +77,8 @@ def test_daily_count_uses_a_rolling_window(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db", now=lambda: now) as ledger:
         ledger.enter(DRAFTS)
         for draft in DRAFTS[:2]:
-            ledger.move(draft.message_id, "sent", allowed_from=("drafted",))
+            ledger.move(draft.message_id, "sending", allowed_from=("drafted",))
+            ledger.move(draft.message_id, "sent", allowed_from=("sending",))
         assert ledger.delivered_since(now - timedelta(hours=24)) == 2
         assert ledger.delivered_since(now) == 0
 

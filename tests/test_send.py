@@ -217,6 +217,22 @@ def test_rate_is_held_within_5_percent_under_an_injected_clock(
     assert run(batch, conf, rate=0).lines == []
 
 
+def test_at_a_slow_rate_an_idle_connection_is_checked_before_reuse(
+    tmp_path: Path, server: Server, db: Path
+) -> None:
+    conf = server.settings(db, rate=2)  # 30 s apart: servers may close the connection meanwhile
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    assert run(batch, conf).count("sent") == 3
+    assert server.handler.connections == 1  # NOOP answered: the connection was reused
+    server.handler.script.idle_closed = True
+    batch = make_batch(tmp_path, conf, 3, name="b2")
+    approve_all(conf, batch)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent"] * 3  # nothing deferred
+    assert server.handler.connections == 4
+
+
 def test_max_and_the_daily_limit(tmp_path: Path, server: Server, db: Path) -> None:
     conf = server.settings(db, daily_limit=3)
     batch = make_batch(tmp_path, conf, 5)

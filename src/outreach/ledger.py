@@ -14,9 +14,6 @@ Clock = Callable[[], datetime]
 DRAFTED, APPROVED, REJECTED, SENDING = "drafted", "approved", "rejected", "sending"
 SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED = "sent", "deferred", "failed", "unknown", "suppressed"
 STATES = (DRAFTED, APPROVED, REJECTED, SENDING, SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED)
-# A message in one of these states reached the server's DATA phase, so it counts toward the
-# provider's daily quota.
-DELIVERED_STATES = (SENT, UNKNOWN)
 
 # Each step moves the schema from version i to i + 1; never edit a step once released.
 _MIGRATIONS: tuple[str, ...] = (
@@ -198,9 +195,10 @@ class Ledger:
 
     def delivered_since(self, moment: datetime) -> int:
         """How many messages reached the DATA phase since `moment` (for the daily limit)."""
-        marks = ",".join("?" * len(DELIVERED_STATES))
-        query = f"SELECT COUNT(*) FROM events WHERE state IN ({marks}) AND at > ?"
-        return int(self._db.execute(query, (*DELIVERED_STATES, timestamp(moment))).fetchone()[0])
+        # Each move to `sending` is one transmission (a resend after `unknown` counts again;
+        # `resolve --sent` does not), which is what a provider's daily quota counts.
+        query = "SELECT COUNT(*) FROM events WHERE state = ? AND at > ?"
+        return int(self._db.execute(query, (SENDING, timestamp(moment))).fetchone()[0])
 
     def history(self, message_id: str) -> list[tuple[str, str, str]]:
         """(time, state, detail) of every change to one message, oldest first."""

@@ -35,6 +35,7 @@ from .suppression import Suppressions
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # temporary refusals before a message counts as failed (about two days)
+IDLE_CHECK = 20.0  # seconds unused after which the connection is checked before the next message
 Progress = Callable[[int, int], None]
 
 
@@ -143,6 +144,7 @@ class _Run:
         self.report = RunReport()
         self.sender = envelope_address(settings.from_address)
         self.connection: Connection | None = None
+        self.last_used = 0.0
 
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
@@ -159,7 +161,7 @@ class _Run:
         allowance = daily_allowance(self.settings.daily_limit, ledger.delivered_since(since))
         attempted = losses = 0
         try:
-            for done, entry in enumerate(queue):
+            for done, queued in enumerate(queue):
                 if self.progress:
                     self.progress(done, len(queue))
                 report.left = len(queue) - done
@@ -168,6 +170,10 @@ class _Run:
                 if stop := self._stop_reason(allowance):
                     report.stopped, report.paused = stop, True
                     break
+                # Read again: `approve` or `reject` may have changed it since the run began.
+                entry = ledger.get(queued.message_id)
+                if entry is None or entry.state not in (APPROVED, DEFERRED):
+                    continue
                 if suppressions.matches(entry.recipient):
                     self._record(entry, SUPPRESSED, "on the suppression list", (APPROVED, DEFERRED))
                     continue
@@ -175,6 +181,7 @@ class _Run:
                 if raw is None:
                     continue
                 self.limiter.wait()
+                self._drop_if_stale()
                 if self.connection is None:
                     try:
                         self.connection = self.runtime.connect()
@@ -183,6 +190,7 @@ class _Run:
                         break
                 attempted += 1
                 outcome = self._deliver(entry, raw)
+                self.last_used = self.runtime.clock()
                 if allowance is not None and outcome.kind in (SENT, UNKNOWN):
                     allowance -= 1
                 if outcome.kind == SENT:
@@ -202,6 +210,14 @@ class _Run:
         if self.progress:
             self.progress(len(queue) - report.left, len(queue))
         return report
+
+    def _drop_if_stale(self) -> None:
+        """Servers close idle connections; at a slow rate, check before reuse, not by failing."""
+        if self.connection is None or self.runtime.clock() - self.last_used < IDLE_CHECK:
+            return
+        if not self.connection.alive():
+            self.connection.close()
+            self.connection = None
 
     def _stop_reason(self, allowance: int | None) -> str:
         if allowance is not None and allowance <= 0:

@@ -95,6 +95,13 @@ class Connection:
         except (smtplib.SMTPException, OSError):
             self.close()
 
+    def alive(self) -> bool:
+        """Whether the server still answers on this connection."""
+        try:
+            return self._smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+
     def close(self) -> None:
         """Say goodbye if the server is still there, and close the socket."""
         if self._smtp.sock is None:
