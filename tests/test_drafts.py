@@ -167,3 +167,34 @@ def test_removed_row_removes_its_stale_draft(write_csv, tmp_path: Path, settings
     write_csv(HEADER + '"A","","","","a@example.org","GB","",""\n')
     draft_batch(path, tmp_path / "out", "shrink", settings)
     assert [p.name for p in (folder / "drafts").glob("*.eml")] == ["00002-a.eml"]
+
+
+def test_parallel_drafting_writes_the_same_files_as_one_process(
+    tmp_path: Path, settings: Settings
+) -> None:
+    lines = [HEADER.strip()]
+    kinds = [
+        ("Tageblatt {i}", "Redaktion", "Regionale Tageszeitung."),
+        ("Policy Institute {i}", "Dr Helen Porter", "Think tank publishing research."),
+        ("Verband {i} e.V.", "", "Interessenverband der Branche gegenüber der Politik."),
+        ("Kulturzentrum {i}", "Käthe Schäfer", ""),
+    ]
+    for i in range(1300):
+        org, person, description = kinds[i % len(kinds)]
+        lines.append(
+            f'"{org.format(i=i)}","{person}","","","c{i}@org{i}.example","DE","{description}",""'
+        )
+    contacts = tmp_path / "many.csv"
+    contacts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    single = draft_batch(contacts, tmp_path / "one", "same", settings, workers=1).folder
+    (tmp_path / "two" / "same").mkdir(parents=True)
+    (tmp_path / "two" / "same" / "batch.json").write_bytes((single / "batch.json").read_bytes())
+    parallel = draft_batch(contacts, tmp_path / "two", "same", settings, workers=2).folder
+
+    def snapshot(folder: Path) -> dict[Path, bytes]:
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    one, two = snapshot(single), snapshot(parallel)
+    assert len(one) == 1300 + 6 + 4  # drafts, 6 preview pages, manifest, errors, index, batch
+    assert one.keys() == two.keys()
+    assert [name for name in one if one[name] != two[name]] == []

@@ -124,15 +124,21 @@ def classify_command(contacts: Path, fmt: str, rules: Path | None) -> None:
         click.echo(f"{contacts}:{error.row}: {error.field or 'row'}: {error.reason}", err=True)
 
 
+def _rules_file(path: Path | None) -> Path | None:
+    """The user's classifier rules: the option, else ./outreach-rules.toml if it exists."""
+    from .classify import USER_RULES_FILE
+
+    if path is None and Path(USER_RULES_FILE).is_file():
+        return Path(USER_RULES_FILE)
+    return path
+
+
 def _load_rules(path: Path | None) -> Any:
     """The shipped classifier rules plus the user's file, if any."""
-    from .classify import USER_RULES_FILE, load_rules
+    from .classify import load_rules
 
-    if path is None:
-        path = Path(USER_RULES_FILE)
-        if not path.is_file():
-            return None
-    return load_rules(path)
+    file = _rules_file(path)
+    return load_rules(file) if file else None
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -176,13 +182,16 @@ class _progress:
             return None
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True)
+        # No refresh thread: worker processes are forked, which is only safe single-threaded.
+        self._bar = Progress(transient=True, auto_refresh=False)
         self._bar.start()
         self._task = self._bar.add_task(self._label, total=None)
         return self._update
 
     def _update(self, done: int, total: int) -> None:
         self._bar.update(self._task, completed=done, total=total)
+        if done % 50 == 0 or done == total:
+            self._bar.refresh()
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

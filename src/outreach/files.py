@@ -13,16 +13,21 @@ from typing import IO, Any
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the whole new one."""
-    with atomic_open(path, "wb") as handle:
+    with atomic_open(path, "wb", sync=sync) as handle:
         handle.write(data)
 
 
 @contextmanager
-def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file next to `path` and move it into place when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_open(
+    path: Path, mode: str = "w", encoding: str | None = "utf-8", *, sync: bool = True
+) -> Iterator[IO[Any]]:
+    """Open a temporary file next to `path` and move it into place when the block succeeds.
+
+    With `sync`, the data reaches the disk before the rename, so it survives a power cut too.
+    The folder must exist.
+    """
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temp = Path(temp_name)
     try:
@@ -30,8 +35,9 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> 
         newline = None if "b" in mode else ""
         with open(fd, mode, encoding=text_encoding, newline=newline) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -2,24 +2,28 @@
 
 import json
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .classify import Rules, classify, default_rules
+from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
 from .errors import InputError
-from .files import atomic_write_bytes, write_csv
+from .files import atomic_open, atomic_write_bytes, spreadsheet_safe, write_csv
 from .ingest import read_contacts
 from .language import pick_language
 from .message import MessageWriter
 from .models import Classification, Contact, RowError
 from .orgtypes import type_label
 from .render import Renderer
-from .review_page import ReviewEntry, review_page
+from .review_page import PREVIEWS, ReviewEntry, previews_page, review_page
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,8 @@ MANIFEST_COLUMNS = (
 )  # fmt: skip
 ERROR_COLUMNS = ("row", "email", "field", "reason")
 DRAFTS = "drafts"
+CHUNK = 250  # rows per unit of work for a worker process
+PARALLEL_FROM = 2 * CHUNK  # smaller batches are drafted in this process
 
 Progress = Callable[[int, int], None]
 
@@ -58,8 +64,28 @@ class ClassifiedContact:
     language: str
 
 
+@dataclass(frozen=True)
+class DraftJob:
+    """Everything a worker needs to draft rows of one batch (picklable)."""
+
+    settings: Settings
+    batch: str
+    date: datetime
+    folder: Path
+    templates: Path
+    rules_file: Path | None
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """One written draft: its review entry and Message-ID."""
+
+    entry: ReviewEntry
+    message_id: str
+
+
 def classify_contacts(
-    contacts: list[Contact], rules: Rules | None = None
+    contacts: Iterable[Contact], rules: Rules | None = None
 ) -> Iterator[ClassifiedContact]:
     """Classify each contact and pick its language."""
     rules = rules or default_rules()
@@ -75,92 +101,175 @@ def draft_batch(
     settings: Settings,
     *,
     templates: Path | None = None,
-    rules: Rules | None = None,
+    rules_file: Path | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> BatchReport:
     """Draft one email per usable row into `out/batch/`; bad rows go to errors.csv."""
     batch = _check_batch_name(batch)
     ingested = read_contacts(contacts_file)
-    renderer = Renderer(templates_dir(templates), settings)
-    folder = out / batch
-    date = _batch_date(folder, batch)
-    report = BatchReport(folder=folder, errors=list(ingested.errors))
-    manifest: list[dict[str, object]] = []
+    job = DraftJob(
+        settings, batch, _batch_date(out / batch, batch), out / batch, templates_dir(templates),
+        rules_file,
+    )  # fmt: skip
+    _Drafter(job)  # load templates, content and rules here, so their errors stop the run early
+    report = BatchReport(folder=job.folder, errors=list(ingested.errors))
     written: set[str] = set()
     total = len(ingested.contacts)
-    writer = MessageWriter(settings, batch, date)
-    with review_page(folder / "index.html", batch) as page:
-        for done, item in enumerate(classify_contacts(ingested.contacts, rules), start=1):
-            entry = _draft_one(item, renderer, writer, settings, folder)
+    manifest_path = job.folder / "manifest.csv"
+    with (
+        atomic_open(manifest_path, "w", encoding="utf-8-sig") as manifest,
+        review_page(job.folder / "index.html", batch) as page,
+    ):
+        manifest.write(",".join(MANIFEST_COLUMNS) + "\r\n")
+        for drafted in _draft_all(job, ingested.contacts, workers):
+            entry = drafted.entry
             written.add(Path(entry.draft).name)
-            manifest.append(_manifest_row(entry, writer.message_id(item.contact)))
+            manifest.write(_manifest_line(entry, drafted.message_id))
             page.add(entry)
             report.drafted += 1
             report.flagged += entry.needs_review
             if progress:
-                progress(done, total)
-    _remove_stale_drafts(folder / DRAFTS, written)
-    write_csv(folder / "manifest.csv", MANIFEST_COLUMNS, manifest)
-    write_csv(folder / "errors.csv", ERROR_COLUMNS, (e.model_dump() for e in report.errors))
-    log.info("drafted %d emails into %s (%d flagged)", report.drafted, folder, report.flagged)
+                progress(report.drafted, total)
+    _remove_stale(job.folder / DRAFTS, "*.eml", written)
+    _remove_stale(
+        job.folder / PREVIEWS, "*.html", {_previews_name(n) for n in range(_chunks(total))}
+    )
+    write_csv(job.folder / "errors.csv", ERROR_COLUMNS, (e.model_dump() for e in report.errors))
+    log.info("drafted %d emails into %s (%d flagged)", report.drafted, job.folder, report.flagged)
     return report
 
 
-def _draft_one(
-    item: ClassifiedContact,
-    renderer: Renderer,
-    writer: MessageWriter,
-    settings: Settings,
-    folder: Path,
-) -> ReviewEntry:
-    contact, classification = item.contact, item.classification
-    email = renderer.render(contact, classification, item.language)
-    recipient = email.recipient_name
-    raw = writer.build(email, contact, recipient)
-    draft = f"{DRAFTS}/{draft_file_name(contact)}"
-    atomic_write_bytes(folder / draft, raw)
-    return ReviewEntry(
-        row=contact.row,
-        organisation=contact.organisation,
-        contact_name=contact.contact_name,
-        email=contact.email,
-        type=classification.type,
-        type_label=type_label(classification.type, "en"),
-        confidence=f"{classification.confidence:.2f}",
-        evidence="; ".join(classification.evidence),
-        language=item.language,
-        subject=email.subject,
-        needs_review=classification.needs_review,
-        review_reason="type uncertain" if classification.needs_review else "",
-        draft=draft,
-        sender=settings.from_,
-        recipient=f"{recipient} <{contact.email}>" if recipient else contact.email,
-        text=email.text,
-        html=email.html,
-    )
+def _draft_all(job: DraftJob, contacts: list[Contact], workers: int | None) -> Iterator[Drafted]:
+    """Draft every contact in input order, in worker processes when the batch is large."""
+    chunks = ((n, contacts[n * CHUNK : (n + 1) * CHUNK]) for n in range(_chunks(len(contacts))))
+    workers = workers if workers is not None else _cpu_count()
+    if workers <= 1 or len(contacts) < PARALLEL_FROM:
+        drafter = _Drafter(job)
+        for number, chunk in chunks:
+            yield from drafter.draft(number, chunk)
+        return
+    with ProcessPoolExecutor(
+        workers, _context(), initializer=_start_worker, initargs=(job,)
+    ) as pool:
+        pending: list[Future[list[Drafted]]] = []
+        for number, chunk in chunks:
+            pending.append(pool.submit(_draft_chunk, number, chunk))
+            if len(pending) > 2 * workers:  # bounded: results flow out as work flows in
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
 
 
-def _manifest_row(entry: ReviewEntry, message_id: str) -> dict[str, object]:
-    return {
-        "row": entry.row,
-        "email": entry.email,
-        "organisation": entry.organisation,
-        "contact_name": entry.contact_name,
-        "type": entry.type,
-        "confidence": entry.confidence,
-        "language": entry.language,
-        "subject": entry.subject,
-        "draft": entry.draft,
-        "needs_review": "yes" if entry.needs_review else "no",
-        "review_reason": entry.review_reason,
-        "evidence": entry.evidence,
-        "message_id": message_id,
-    }
+class _Drafter:
+    """Drafts rows of one batch; one lives in each worker process."""
+
+    def __init__(self, job: DraftJob) -> None:
+        self._job = job
+        self._rules = load_rules(job.rules_file) if job.rules_file else default_rules()
+        self._renderer = Renderer(job.templates, job.settings)
+        self._writer = MessageWriter(job.settings, job.batch, job.date)
+        for folder in (DRAFTS, PREVIEWS):
+            (job.folder / folder).mkdir(parents=True, exist_ok=True)
+
+    def draft(self, number: int, contacts: list[Contact]) -> list[Drafted]:
+        """Render and write the drafts of chunk `number`, and one page with their previews."""
+        previews_file = _previews_name(number)
+        drafted, previews = [], []
+        for item in classify_contacts(contacts, self._rules):
+            result, text, html = self._draft_one(item, previews_file)
+            drafted.append(result)
+            previews.append((result.entry, text, html))
+        page = previews_page(previews).encode("utf-8")
+        atomic_write_bytes(self._job.folder / PREVIEWS / previews_file, page, sync=False)
+        return drafted
+
+    def _draft_one(self, item: ClassifiedContact, previews_file: str) -> tuple[Drafted, str, str]:
+        contact, classification = item.contact, item.classification
+        email = self._renderer.render(contact, classification, item.language)
+        name = draft_file_name(contact)
+        draft = f"{DRAFTS}/{name}.eml"
+        preview = f"{PREVIEWS}/{previews_file}#{name}"
+        recipient = email.recipient_name
+        entry = ReviewEntry(
+            row=contact.row,
+            organisation=contact.organisation,
+            contact_name=contact.contact_name,
+            email=contact.email,
+            type=classification.type,
+            type_label=type_label(classification.type, "en"),
+            confidence=f"{classification.confidence:.2f}",
+            evidence="; ".join(classification.evidence),
+            language=item.language,
+            subject=email.subject,
+            needs_review=classification.needs_review,
+            review_reason="type uncertain" if classification.needs_review else "",
+            draft=draft,
+            preview=preview,
+            sender=self._job.settings.from_,
+            recipient=f"{recipient} <{contact.email}>" if recipient else contact.email,
+        )
+        # Drafts can be made again from the contacts file, so they are renamed into place
+        # (never seen half-written) without paying for an fsync each.
+        raw = self._writer.build(email, contact, recipient)
+        atomic_write_bytes(self._job.folder / draft, raw, sync=False)
+        return Drafted(entry, self._writer.message_id(contact)), email.text, email.html
+
+
+_worker: _Drafter | None = None
+
+
+def _start_worker(job: DraftJob) -> None:
+    global _worker
+    _worker = _Drafter(job)
+
+
+def _draft_chunk(number: int, contacts: list[Contact]) -> list[Drafted]:
+    assert _worker is not None, "worker not started"
+    return _worker.draft(number, contacts)
+
+
+def _chunks(rows: int) -> int:
+    return -(-rows // CHUNK)
+
+
+def _previews_name(number: int) -> str:
+    return f"{number + 1:04d}.html"
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where it is safe (cheap: modules are already imported), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _manifest_line(entry: ReviewEntry, message_id: str) -> str:
+    values = (
+        entry.row, entry.email, entry.organisation, entry.contact_name, entry.type,
+        entry.confidence, entry.language, entry.subject, entry.draft,
+        "yes" if entry.needs_review else "no", entry.review_reason, entry.evidence, message_id,
+    )  # fmt: skip
+    return ",".join(_csv_cell(spreadsheet_safe(value)) for value in values) + "\r\n"
+
+
+def _csv_cell(text: str) -> str:
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def draft_file_name(contact: Contact) -> str:
-    """A stable, readable file name: the input row and a slug of the organisation or name."""
-    return f"{contact.row:05d}-{slug(contact.display_name) or 'contact'}.eml"
+    """A stable, readable name: the input row and a slug of the organisation or name."""
+    return f"{contact.row:05d}-{slug(contact.display_name) or 'contact'}"
 
 
 _GERMAN_LETTERS = str.maketrans(
@@ -200,11 +309,11 @@ def _batch_date(folder: Path, batch: str) -> datetime:
     return created
 
 
-def _remove_stale_drafts(drafts: Path, keep: set[str]) -> None:
-    """Drop drafts of an earlier run whose rows are no longer in the contacts file."""
-    if not drafts.is_dir():
+def _remove_stale(folder: Path, pattern: str, keep: set[str]) -> None:
+    """Drop files of an earlier run whose rows are no longer in the contacts file."""
+    if not folder.is_dir():
         return
-    for path in drafts.glob("*.eml"):
+    for path in folder.glob(pattern):
         if path.name not in keep:
-            log.info("removing stale draft %s", path)
+            log.info("removing stale %s", path)
             path.unlink()

@@ -75,10 +75,16 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError(f"{exc.filename}:{exc.lineno}: {exc.message}") from None
         self._inlined: dict[str, str | None] = {}
+        self._content = {language: load_content(language, templates) for language in ("de", "en")}
+        self._signatures = {
+            language: settings.signature_lines(language) for language in self._content
+        }
+        self._sender = settings.from_name
+        self._unsubscribe = settings.unsubscribe_address
 
     def content(self, language: str) -> Content:
         """The email content for a language."""
-        return load_content(language, self._templates)
+        return self._content[language]
 
     def render(
         self, contact: Contact, classification: Classification, language: str
@@ -112,9 +118,9 @@ class Renderer:
             "type": classification.type,
             "lead": block.lead,
             "offers": content.highlights(classification.type),
-            "signature": self._settings.signature_lines(language),
-            "sender": self._settings.from_name,
-            "unsubscribe": self._settings.unsubscribe_address,
+            "signature": self._signatures[language],
+            "sender": self._sender,
+            "unsubscribe": self._unsubscribe,
         }
         person = parse_person(
             contact.contact_name, contact.salutation, contact.title, contact.country

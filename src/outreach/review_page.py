@@ -1,8 +1,10 @@
-"""The self-contained review page (`index.html`) that volunteers open in a browser."""
+"""The review page (`index.html`) that volunteers open, and one preview page per draft."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any
@@ -12,10 +14,12 @@ import jinja2
 from .files import atomic_open
 from .orgtypes import TYPE_LABELS
 
+PREVIEWS = "previews"
+
 
 @dataclass(frozen=True)
 class ReviewEntry:
-    """What the page shows of one draft."""
+    """What the review page lists of one draft."""
 
     row: int
     organisation: str
@@ -30,34 +34,52 @@ class ReviewEntry:
     needs_review: bool
     review_reason: str
     draft: str
+    preview: str
     sender: str
     recipient: str
-    text: str
-    html: str
 
 
+@cache
 def _macros() -> Any:
     source = (files("outreach") / "review" / "page.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(source).module
 
 
+def previews_page(previews: list[tuple[ReviewEntry, str, str]]) -> str:
+    """One page holding the previews of a chunk of drafts; its URL's #anchor picks one.
+
+    Each preview shows the headers, the HTML part (sandboxed) and the text part.
+    """
+    macros = _macros()
+    language = previews[0][0].language if previews else "en"
+    parts = [str(macros.previews_head(language))]
+    for entry, text, html in previews:
+        anchor = entry.preview.partition("#")[2]
+        parts.append(str(macros.preview(entry, anchor, text, html)))
+    parts.append(str(macros.previews_foot()))
+    return "\n".join(parts)
+
+
 class ReviewPage:
-    """Streams the page entry by entry, so that no batch is held in memory whole."""
+    """Streams the list entry by entry, so that no batch is held in memory whole."""
 
     def __init__(self, handle: IO[str], batch: str) -> None:
         self._handle = handle
-        self._macros = _macros()
+        self._first = True
         types = [(key, labels[1]) for key, labels in TYPE_LABELS.items()]
-        handle.write(str(self._macros.head(batch, types)))
+        handle.write(str(_macros().head(batch, types)))
 
     def add(self, entry: ReviewEntry) -> None:
-        """Append one draft."""
-        self._handle.write(str(self._macros.row(entry)))
+        """Append one draft to the page's data."""
+        data = json.dumps(asdict(entry), ensure_ascii=False, separators=(",", ":"))
+        # "<" as \u003c keeps "</script>" and "<!--" in a value from ending the script block.
+        self._handle.write(("" if self._first else ",\n") + data.replace("<", "\\u003c"))
+        self._first = False
 
     def finish(self) -> None:
-        """Close the table and add the filter script."""
-        self._handle.write(str(self._macros.foot()))
+        """Close the data and add the script that lists, filters and pages it."""
+        self._handle.write(str(_macros().foot()))
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 NO_PERSON_DE: Final = "Sehr geehrte Damen und Herren,"
@@ -176,6 +177,7 @@ def _compound(word: str, endings: frozenset[str]) -> bool:
     return any(word.endswith(end) and len(word) >= len(end) + 3 for end in endings)
 
 
+@lru_cache(maxsize=16384)  # the same words recur across a batch; the check is pure
 def _role_kind(token: str) -> str:
     """'desk', 'office' or '' for one token; hyphenated parts count on their own."""
     for part in _key(token).split("-"):
