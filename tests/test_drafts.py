@@ -198,3 +198,35 @@ def test_parallel_drafting_writes_the_same_files_as_one_process(
     assert len(one) == 1300 + 6 + 4  # drafts, 6 preview pages, manifest, errors, index, batch
     assert one.keys() == two.keys()
     assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_opted_out_addresses_are_flagged_and_not_drafted(
+    write_csv, tmp_path: Path, settings: Settings
+) -> None:
+    from outreach import suppression
+    from outreach.ledger import Ledger
+
+    db = tmp_path / "outreach.db"
+    with Ledger(db) as ledger:
+        suppression.add(ledger, ["Gone@Example.org", "@opted-out.example"])
+    path = write_csv(
+        HEADER + '"A","","","","a@example.org","GB","",""\n'
+        '"Gone","","","","gone@example.org","GB","",""\n'
+        '"Sub","","","","x@mail.opted-out.example","GB","",""\n'
+        '"C","","","","c@example.org","GB","",""\n'
+    )
+    report = draft_batch(path, tmp_path / "out", "optout", settings.model_copy(update={"db": db}))
+    assert (report.drafted, report.suppressed) == (2, 2)
+    rows = read_manifest(report.folder)
+    assert [(r["row"], r["draft"] == "") for r in rows] == [
+        ("2", False),
+        ("3", True),
+        ("4", True),
+        ("5", False),
+    ]
+    assert rows[1]["needs_review"] == rows[2]["needs_review"] == "yes"
+    assert "opt-out" in rows[1]["review_reason"]
+    assert sorted(p.name for p in (report.folder / "drafts").glob("*.eml")) == [
+        "00002-a.eml",
+        "00005-c.eml",
+    ]

@@ -67,6 +67,8 @@ def read_batch(folder: Path) -> Batch:
         if missing:
             raise InputError(f"{manifest}: column(s) missing: {', '.join(sorted(missing))}")
         for line, record in enumerate(reader, start=2):
+            if not _cell(record["draft"]):  # on the opt-out list when drafted: nothing to send
+                continue
             try:
                 row = int(_cell(record["row"]))
             except ValueError:

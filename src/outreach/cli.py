@@ -165,6 +165,8 @@ def _echo_draft_summary(report: Any) -> None:
         click.echo(f"{skipped} row problem(s) reported: see {report.folder / 'errors.csv'}.")
     if report.flagged:
         click.echo(f"{report.flagged} draft(s) need review.")
+    if report.suppressed:
+        click.echo(f"{report.suppressed} address(es) on the opt-out list were not drafted.")
     click.echo(f"Review page: {report.review_page}")
 
 

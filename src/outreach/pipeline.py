@@ -25,6 +25,7 @@ from .orgtypes import type_label
 from .render import Renderer
 from .review_page import PREVIEWS, ReviewEntry, previews_page, review_page
 from .settings import Settings
+from .suppression import load_suppressions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class BatchReport:
     folder: Path
     drafted: int = 0
     flagged: int = 0
+    suppressed: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -114,16 +116,23 @@ def draft_batch(
     )  # fmt: skip
     _Drafter(job)  # load templates, content and rules here, so their errors stop the run early
     report = BatchReport(folder=job.folder, errors=list(ingested.errors))
+    opted_out = load_suppressions(settings.db)
+    suppressed = [c for c in ingested.contacts if opted_out.matches(c.email_ascii)]
+    to_draft = [c for c in ingested.contacts if not opted_out.matches(c.email_ascii)]
+    message_ids = MessageWriter(settings, batch, job.date)
     written: set[str] = set()
-    total = len(ingested.contacts)
+    total = len(to_draft)
     manifest_path = job.folder / "manifest.csv"
     with (
         atomic_open(manifest_path, "w", encoding="utf-8-sig") as manifest,
         review_page(job.folder / "index.html", batch) as page,
     ):
         manifest.write(",".join(MANIFEST_COLUMNS) + "\r\n")
-        for drafted in _draft_all(job, ingested.contacts, workers):
+        for drafted in _draft_all(job, to_draft, workers):
             entry = drafted.entry
+            while suppressed and suppressed[0].row < entry.row:
+                manifest.write(_suppressed_line(suppressed.pop(0), message_ids))
+                report.suppressed += 1
             written.add(Path(entry.draft).name)
             manifest.write(_manifest_line(entry, drafted.message_id))
             page.add(entry)
@@ -131,6 +140,9 @@ def draft_batch(
             report.flagged += entry.needs_review
             if progress:
                 progress(report.drafted, total)
+        for contact in suppressed:
+            manifest.write(_suppressed_line(contact, message_ids))
+            report.suppressed += 1
     _remove_stale(job.folder / DRAFTS, "*.eml", written)
     _remove_stale(
         job.folder / PREVIEWS, "*.html", {_previews_name(n) for n in range(_chunks(total))}
@@ -257,6 +269,15 @@ def _manifest_line(entry: ReviewEntry, message_id: str) -> str:
         entry.row, entry.email, entry.organisation, entry.contact_name, entry.type,
         entry.confidence, entry.language, entry.subject, entry.draft,
         "yes" if entry.needs_review else "no", entry.review_reason, entry.evidence, message_id,
+    )  # fmt: skip
+    return ",".join(_csv_cell(spreadsheet_safe(value)) for value in values) + "\r\n"
+
+
+def _suppressed_line(contact: Contact, writer: MessageWriter) -> str:
+    """A manifest line for an address on the opt-out list: flagged, and no draft."""
+    values = (
+        contact.row, contact.email, contact.organisation, contact.contact_name, "", "", "", "",
+        "", "yes", "on the opt-out list: not drafted", "", writer.message_id(contact),
     )  # fmt: skip
     return ",".join(_csv_cell(spreadsheet_safe(value)) for value in values) + "\r\n"
 
