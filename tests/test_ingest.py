@@ -319,10 +319,11 @@ def test_directory(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "email,org\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    # As root (CI) chmod does not stop reading, so the refusal is simulated at open().
+    monkeypatch.setattr(Path, "open", refuse)
     assert input_error(path).endswith("cannot be read: Permission denied")
 
 

@@ -2,12 +2,11 @@
 
 import codecs
 import csv
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, NamedTuple, cast
 
 import pandas as pd
 from pydantic import ValidationError
@@ -81,8 +80,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _DELIMITERS = ("\t", ";", ",")
 _SNIFF_LIMIT = 65_536
 _LATIN1_FALLBACK = "outreach.latin-1-fallback"
-# One physical line with its ending; unlike str.splitlines, only CR, LF and CRLF end a line.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -97,15 +94,6 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
-class _Records:
-    """Non-empty CSV records with the line each starts on."""
-
-    lines: list[int]
-    cells: list[list[str]]
-    unclosed_quote: bool
-
-
-@dataclass(frozen=True)
 class _Layout:
     """Which column index feeds which field or extra key."""
 
@@ -114,23 +102,95 @@ class _Layout:
     columns: dict[str, str]
 
 
+class _Seen(NamedTuple):
+    """Where an address was first seen (kept instead of the whole contact)."""
+
+    row: int
+    email: str
+
+
+class ContactStream:
+    """The contacts of one file, validated a chunk at a time so no list is held whole.
+
+    `errors` is complete once every chunk has been taken.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self.encoding, head = _detect_encoding(path)
+        self.delimiter = _sniff_delimiter(head)
+        # A first pass checks the whole file before anything is drafted and counts its records.
+        self.records, unclosed = _scan(self._lines(), self.delimiter, path)
+        self._unclosed_last = unclosed
+        self._header = self._read_header(path)
+        self._layout = _layout(self._header)
+        _require_columns(self._layout, self._header, path)
+        self.columns = self._layout.columns
+        self.errors: list[RowError] = []
+        self._first_row: dict[str, int] = {}
+        self._repeats: dict[str, list[_Seen]] = {}
+
+    def _lines(self) -> Iterator[str]:
+        """The file's physical lines, decoded; only CR, LF and CRLF end a line."""
+        errors = _LATIN1_FALLBACK if self.encoding == "cp1252" else "strict"
+        with self._path.open(encoding=self.encoding, errors=errors, newline="") as handle:
+            yield from handle
+
+    def _read_header(self, path: Path) -> list[str]:
+        for _line, cells in _records(self._lines(), self.delimiter):
+            if any(cell.strip() for cell in cells):
+                return [single_line(cell.lstrip("\ufeff")) for cell in cells]
+        raise InputError(f"{_label(path)} is empty")
+
+    def chunks(self, size: int = 1000) -> Iterator[list[Contact]]:
+        """Yield the valid, first-seen contacts in file order, `size` records at a time."""
+        records = _records(self._lines(), self.delimiter)
+        for _line, cells in records:
+            if any(cell.strip() for cell in cells):
+                break  # the header
+        batch: list[tuple[int, list[str]]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == size:
+                yield self._contacts(batch, last=False)
+                batch = []
+        yield self._contacts(batch, last=True)
+        self.errors.extend(
+            _duplicate_error(self._first_row[k], r) for k, r in self._repeats.items()
+        )
+        self.errors.sort(key=lambda error: error.row)
+
+    def _contacts(self, records: list[tuple[int, list[str]]], *, last: bool) -> list[Contact]:
+        lines, rows, errors = _shape_rows(records, len(self._header), self._layout)
+        if last and self._unclosed_last and lines and lines[-1] == records[-1][0]:
+            errors.append(_unclosed_quote_error(lines.pop(), rows.pop(), self._layout))
+        contacts, invalid = _validate(lines, _frame(rows, len(self._header)), self._layout)
+        self.errors.extend([*errors, *invalid])
+        return self._first_seen(contacts)
+
+    def _first_seen(self, contacts: list[Contact]) -> list[Contact]:
+        """Keep the first contact per address (case-insensitive); note the repeats."""
+        kept: list[Contact] = []
+        for contact in contacts:
+            key = contact.email_ascii.casefold()
+            if key in self._first_row:
+                self._repeats.setdefault(key, []).append(_Seen(contact.row, contact.email))
+            else:
+                self._first_row[key] = contact.row
+                kept.append(contact)
+        return kept
+
+
+def open_contacts(path: Path) -> ContactStream:
+    """Open a contacts file for reading in chunks; InputError if it is unusable."""
+    return ContactStream(path)
+
+
 def read_contacts(path: Path) -> IngestResult:
     """Read, map, validate and de-duplicate the contacts in `path`; InputError if unusable."""
-    text, encoding = _decode(_read_bytes(path), path)
-    delimiter = _sniff_delimiter(text)
-    records = _tokenise(text, delimiter, path)
-    del text  # the records hold every cell; free the decoded file before building rows
-    start = _header_index(records, path)
-    header = [single_line(cell.lstrip("\ufeff")) for cell in records.cells[start]]
-    layout = _layout(header)
-    _require_columns(layout, header, path)
-    lines, rows, errors = _shape_rows(records, start + 1, len(header), layout)
-    if records.unclosed_quote and lines and lines[-1] == records.lines[-1]:
-        errors.append(_unclosed_quote_error(lines.pop(), rows.pop(), layout))
-    contacts, invalid = _validate(lines, _frame(rows, len(header)), layout)
-    contacts, duplicates = _drop_duplicates(contacts)
-    errors = sorted([*errors, *invalid, *duplicates], key=lambda error: error.row)
-    return IngestResult(contacts, errors, encoding, delimiter, layout.columns)
+    stream = open_contacts(path)
+    contacts = [contact for chunk in stream.chunks() for contact in chunk]
+    return IngestResult(contacts, stream.errors, stream.encoding, stream.delimiter, stream.columns)
 
 
 def _label(path: Path) -> str:
@@ -138,10 +198,20 @@ def _label(path: Path) -> str:
     return "contacts file '{}'".format(" ".join(str(path).splitlines()))
 
 
-def _read_bytes(path: Path) -> bytes:
-    """Read the whole file once, turning OS errors into one-line InputErrors."""
+def _detect_encoding(path: Path) -> tuple[str, str]:
+    """The file's encoding and its decoded start; InputError for workbooks, binary, empty."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_LIMIT)
+            if head.startswith(_WORKBOOK_MAGIC):
+                raise InputError(f"{_label(path)} looks like an Excel workbook; save it as CSV")
+            if head.startswith(_UTF16_BOMS):
+                encoding = "utf-16"
+            elif b"\x00" in head:
+                raise InputError(f"{_label(path)} is not a text file (binary data); save it as CSV")
+            else:
+                handle.seek(0)
+                encoding = _utf8_or_cp1252(handle, head)
     except FileNotFoundError:
         raise InputError(f"{_label(path)} not found") from None
     except IsADirectoryError:
@@ -150,38 +220,38 @@ def _read_bytes(path: Path) -> bytes:
         if path.is_dir():
             raise InputError(f"{_label(path)} is a directory, not a file") from None
         raise InputError(f"{_label(path)} cannot be read: {exc.strerror or exc}") from None
-
-
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    """Return the text and the encoding it was read with; reject workbooks and binary data."""
-    if raw.startswith(_WORKBOOK_MAGIC):
-        raise InputError(f"{_label(path)} looks like an Excel workbook; save it as CSV")
-    if raw.startswith(_UTF16_BOMS):
-        text, encoding = _decode_utf16(raw, path)
-    elif b"\x00" in raw[:_SNIFF_LIMIT]:
-        raise InputError(f"{_label(path)} is not a text file (binary data); save it as CSV")
-    else:
-        text, encoding = _decode_8bit(raw)
-    if not text.strip():
-        raise InputError(f"{_label(path)} is empty")
-    return text, encoding
-
-
-def _decode_utf16(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode Excel's "Unicode text" export (UTF-16 with a byte-order mark)."""
     try:
-        return raw.decode("utf-16"), "utf-16"
+        text = head.decode(encoding, errors=_LATIN1_FALLBACK if encoding == "cp1252" else "ignore")
     except UnicodeDecodeError:
         raise InputError(f"{_label(path)} starts like UTF-16 but is not valid UTF-16") from None
+    if not _has_text(path, encoding):
+        raise InputError(f"{_label(path)} is empty")
+    return encoding, text
 
 
-def _decode_8bit(raw: bytes) -> tuple[str, str]:
-    """Try UTF-8 strictly, else Windows-1252 with Latin-1 for the five bytes it leaves undefined."""
-    body = raw.removeprefix(_UTF8_BOM)
+def _utf8_or_cp1252(handle: BinaryIO, head: bytes) -> str:
+    """Strict UTF-8 (with or without BOM) if the whole file decodes, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return body.decode("utf-8"), "utf-8-sig" if len(body) < len(raw) else "utf-8"
+        while block := handle.read(1 << 20):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return body.decode("cp1252", errors=_LATIN1_FALLBACK), "cp1252"
+        return "cp1252"
+    return "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8"
+
+
+def _has_text(path: Path, encoding: str) -> bool:
+    """True when the file holds anything but white space (and a BOM)."""
+    errors = _LATIN1_FALLBACK if encoding == "cp1252" else "strict"
+    try:
+        with path.open(encoding=encoding, errors=errors, newline="") as handle:
+            while block := handle.read(1 << 16):
+                if block.lstrip("\ufeff").strip():
+                    return True
+    except UnicodeDecodeError:
+        raise InputError(f"{_label(path)} starts like UTF-16 but is not valid UTF-16") from None
+    return False
 
 
 def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:
@@ -210,36 +280,44 @@ def _sniff_delimiter(text: str) -> str:
     return max(_DELIMITERS, key=counts.__getitem__) if any(counts.values()) else ","
 
 
-def _tokenise(text: str, delimiter: str, path: Path) -> _Records:
-    """Split the text into records, noting the line each starts on and skipping blank lines."""
+def _records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield each non-blank CSV record with the line it starts on."""
     # The csv module rather than pandas: it reports line numbers through multi-line fields.
-    lines_of_text = (match.group() for match in _LINE.finditer(text))
-    reader = csv.reader(lines_of_text, delimiter=delimiter, skipinitialspace=True)
-    lines: list[int] = []
-    cells: list[list[str]] = []
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    start = 1
+    for record in reader:
+        if record:
+            yield start, record
+        start = reader.line_num + 1
+
+
+def _scan(lines: Iterator[str], delimiter: str, path: Path) -> tuple[int, bool]:
+    """Count the records and check the file parses; True if a quote is left open at the end."""
+    count, last_start, reader_lines, quotes = 0, 0, 0, 0
+
+    def counted(lines: Iterator[str]) -> Iterator[str]:
+        nonlocal quotes
+        for line in lines:
+            quotes += line.count('"')
+            yield line
+
+    reader = csv.reader(counted(lines), delimiter=delimiter, skipinitialspace=True)
     start = 1
     try:
         for record in reader:
             if record:
-                lines.append(start)
-                cells.append(record)
+                count += 1
+                last_start = start
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(
             f"{_label(path)} cannot be read as CSV near line {start} "
             f"(a quote that is never closed?): {exc}"
         ) from None
+    reader_lines = reader.line_num
     # An odd number of quotes and a last record spanning lines: a quote opened and never closed.
-    spans_lines = bool(lines) and reader.line_num > lines[-1]
-    return _Records(lines, cells, spans_lines and text.count('"') % 2 == 1)
-
-
-def _header_index(records: _Records, path: Path) -> int:
-    """Return the index of the first record with any text: the header."""
-    for index, cells in enumerate(records.cells):
-        if any(cell.strip() for cell in cells):
-            return index
-    raise InputError(f"{_label(path)} is empty")
+    spans_lines = count > 0 and reader_lines > last_start
+    return count, spans_lines and quotes % 2 == 1
 
 
 def _layout(header: list[str]) -> _Layout:
@@ -284,14 +362,14 @@ def _require_columns(layout: _Layout, header: list[str], path: Path) -> None:
 
 
 def _shape_rows(
-    records: _Records, first: int, width: int, layout: _Layout
+    records: list[tuple[int, list[str]]], width: int, layout: _Layout
 ) -> tuple[list[int], list[list[str]], list[RowError]]:
     """Pad short rows, drop empty surplus cells, report rows with more fields than the header."""
     email_index = _email_index(layout)
     lines: list[int] = []
     rows: list[list[str]] = []
     errors: list[RowError] = []
-    for line, cells in zip(records.lines[first:], records.cells[first:], strict=True):
+    for line, cells in records:
         size = len(cells)
         # Excel drops trailing empty cells, other tools add some: only text past the header counts.
         if size > width and any(cell.strip() for cell in cells[width:]):
@@ -372,24 +450,10 @@ def _row_errors(line: int, email: str, exc: ValidationError) -> list[RowError]:
     ]
 
 
-def _drop_duplicates(contacts: list[Contact]) -> tuple[list[Contact], list[RowError]]:
-    """Keep the first contact per address (case-insensitive); report each repeated address once."""
-    keys = pd.Series([contact.email_ascii.casefold() for contact in contacts], dtype=str)
-    repeated = keys.duplicated(keep=False)
-    positions = pd.Series(range(len(contacts)))[repeated]
-    errors = [
-        _duplicate_error([contacts[position] for position in group])
-        for group in positions.groupby(keys[repeated], sort=False).agg(list)
-    ]
-    later = keys.duplicated(keep="first").to_numpy()
-    kept = [contact for contact, skip in zip(contacts, later, strict=True) if not skip]
-    return kept, errors
-
-
-def _duplicate_error(group: list[Contact]) -> RowError:
+def _duplicate_error(first_row: int, repeats: list[_Seen]) -> RowError:
     """Report a repeated address on its first repeat, naming every skipped row."""
-    first, repeat, *others = group
-    reason = f"duplicate of row {first.row}; drafted once"
+    repeat, *others = repeats
+    reason = f"duplicate of row {first_row}; drafted once"
     if others:
         rows = ", ".join(str(contact.row) for contact in others)
         reason += f"; also skipped row{'s' if len(others) > 1 else ''} {rows}"

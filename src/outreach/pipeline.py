@@ -17,7 +17,7 @@ from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
 from .errors import InputError
 from .files import atomic_open, atomic_write_bytes, spreadsheet_safe, write_csv
-from .ingest import read_contacts
+from .ingest import open_contacts
 from .language import pick_language
 from .message import MessageWriter
 from .models import Classification, Contact, RowError
@@ -109,26 +109,33 @@ def draft_batch(
 ) -> BatchReport:
     """Draft one email per usable row into `out/batch/`; bad rows go to errors.csv."""
     batch = _check_batch_name(batch)
-    ingested = read_contacts(contacts_file)
+    stream = open_contacts(contacts_file)
     job = DraftJob(
         settings, batch, _batch_date(out / batch, batch), out / batch, templates_dir(templates),
         rules_file,
     )  # fmt: skip
     _Drafter(job)  # load templates, content and rules here, so their errors stop the run early
-    report = BatchReport(folder=job.folder, errors=list(ingested.errors))
+    report = BatchReport(folder=job.folder)
     opted_out = load_suppressions(settings.db)
-    suppressed = [c for c in ingested.contacts if opted_out.matches(c.email_ascii)]
-    to_draft = [c for c in ingested.contacts if not opted_out.matches(c.email_ascii)]
+    suppressed: list[Contact] = []  # few; written to the manifest in row order
+    chunks: list[int] = [0]
+
+    def to_draft() -> Iterator[tuple[int, list[Contact]]]:
+        for number, contacts in enumerate(stream.chunks(CHUNK)):
+            suppressed.extend(c for c in contacts if opted_out.matches(c.email_ascii))
+            chunks[0] = number + 1
+            yield number, [c for c in contacts if not opted_out.matches(c.email_ascii)]
+
     message_ids = MessageWriter(settings, batch, job.date)
     written: set[str] = set()
-    total = len(to_draft)
-    manifest_path = job.folder / "manifest.csv"
+    total = max(stream.records - 1, 0)  # less the header; bad rows make it an upper bound
+    parallel = stream.records > PARALLEL_FROM
     with (
-        atomic_open(manifest_path, "w", encoding="utf-8-sig") as manifest,
+        atomic_open(job.folder / "manifest.csv", "w", encoding="utf-8-sig") as manifest,
         review_page(job.folder / "index.html", batch) as page,
     ):
         manifest.write(",".join(MANIFEST_COLUMNS) + "\r\n")
-        for drafted in _draft_all(job, to_draft, workers):
+        for drafted in _draft_all(job, to_draft(), workers if parallel else 1):
             entry = drafted.entry
             while suppressed and suppressed[0].row < entry.row:
                 manifest.write(_suppressed_line(suppressed.pop(0), message_ids))
@@ -143,20 +150,20 @@ def draft_batch(
         for contact in suppressed:
             manifest.write(_suppressed_line(contact, message_ids))
             report.suppressed += 1
+    report.errors = stream.errors
     _remove_stale(job.folder / DRAFTS, "*.eml", written)
-    _remove_stale(
-        job.folder / PREVIEWS, "*.html", {_previews_name(n) for n in range(_chunks(total))}
-    )
+    _remove_stale(job.folder / PREVIEWS, "*.html", {_previews_name(n) for n in range(chunks[0])})
     write_csv(job.folder / "errors.csv", ERROR_COLUMNS, (e.model_dump() for e in report.errors))
     log.info("drafted %d emails into %s (%d flagged)", report.drafted, job.folder, report.flagged)
     return report
 
 
-def _draft_all(job: DraftJob, contacts: list[Contact], workers: int | None) -> Iterator[Drafted]:
-    """Draft every contact in input order, in worker processes when the batch is large."""
-    chunks = ((n, contacts[n * CHUNK : (n + 1) * CHUNK]) for n in range(_chunks(len(contacts))))
+def _draft_all(
+    job: DraftJob, chunks: Iterator[tuple[int, list[Contact]]], workers: int | None
+) -> Iterator[Drafted]:
+    """Draft every chunk in input order, in worker processes unless `workers` is 1."""
     workers = workers if workers is not None else _cpu_count()
-    if workers <= 1 or len(contacts) < PARALLEL_FROM:
+    if workers <= 1:
         drafter = _Drafter(job)
         for number, chunk in chunks:
             yield from drafter.draft(number, chunk)
@@ -239,10 +246,6 @@ def _start_worker(job: DraftJob) -> None:
 def _draft_chunk(number: int, contacts: list[Contact]) -> list[Drafted]:
     assert _worker is not None, "worker not started"
     return _worker.draft(number, contacts)
-
-
-def _chunks(rows: int) -> int:
-    return -(-rows // CHUNK)
 
 
 def _previews_name(number: int) -> str:
