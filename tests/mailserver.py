@@ -58,6 +58,7 @@ class Script:
     drop_after_dot: set[str] = field(default_factory=set)
     delay: float = 0.0
     idle_closed: bool = False  # answer NOOP as if the idle connection had been closed meanwhile
+    pipelining: bool = False  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
 
 
 class Handler:
@@ -76,6 +77,8 @@ class Handler:
         if server.tls_context is None or session.ssl is not None:  # not the EHLO before STARTTLS
             self.connections += 1
         session.host_name = hostname
+        if self.script.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_RCPT(

@@ -23,9 +23,11 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return Certificates.make(tmp_path_factory.mktemp("certs"))
 
 
-@pytest.fixture
-def server(certs: Certificates) -> Iterator[Server]:
-    yield from serve("starttls", certs)
+@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
+def server(certs: Certificates, request: pytest.FixtureRequest) -> Iterator[Server]:
+    for running in serve("starttls", certs):
+        running.handler.script.pipelining = request.param
+        yield running
 
 
 @pytest.fixture

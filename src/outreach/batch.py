@@ -110,7 +110,9 @@ def read_draft(path: Path) -> DraftBytes:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"draft '{path}' cannot be read: {exc.strerror}") from None
-    headers = BytesHeaderParser().parsebytes(raw)
+    # Only the header section is parsed: the parser would otherwise read every body line too.
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    headers = BytesHeaderParser().parsebytes(head)
     if headers.get_all("Bcc") or headers.get_all("Cc"):
         raise InputError(f"draft '{path}' has a Cc or Bcc header; outreach sends to one person")
     recipients = [address for _name, address in getaddresses(headers.get_all("To") or [])]

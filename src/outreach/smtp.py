@@ -2,6 +2,7 @@
 
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ class Connection:
 
     def __init__(self, smtp: smtplib.SMTP) -> None:
         self._smtp = smtp
+        if smtp.sock is not None and smtp.sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Commands are small writes answered at once; without this, Nagle's algorithm
+            # and delayed ACKs can hold a write back for tens of milliseconds.
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def deliver(
         self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
@@ -43,6 +48,8 @@ class Connection:
         returning False from it abandons the transaction.
         """
         smtp = self._smtp
+        if smtp.has_extn("pipelining"):
+            return self._deliver_pipelined(sender, recipient, raw, before_data)
         try:
             code, reply = smtp.mail(sender)
             if code == 421:
@@ -64,6 +71,45 @@ class Connection:
             code, reply = smtp.docmd("DATA")
             if code != 354:
                 return self._refused(code, reply, at_rcpt=False)
+            smtp.send(_dot_stuffed(raw))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
+        try:
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            return Outcome(UNKNOWN, f"connection lost after the message was sent: {exc}", False)
+        if code == 250:
+            return Outcome(SENT, _reply(code, reply))
+        return self._refused(code, reply, at_rcpt=False)
+
+    def _deliver_pipelined(
+        self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
+    ) -> Outcome:
+        """MAIL, RCPT and DATA in one write (RFC 2920), for servers that offer PIPELINING.
+
+        Two round trips instead of four; `before_data` runs before the group is sent, since
+        DATA goes with it, and a refusal moves the message on from `sending` as usual.
+        """
+        smtp = self._smtp
+        if not before_data():
+            return Outcome(SKIPPED, "its state changed during the run")
+        try:
+            smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+            mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+            if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+                smtp.send(b".\r\n")  # end the empty message the server is waiting for
+                smtp.getreply()
+            if mail[0] >= 500 and mail[0] != 552:
+                self.close()
+                raise SenderRefusedError(f"the server refused the sender {sender}: {_reply(*mail)}")
+            if mail[0] != 250:
+                return self._refused(*mail, at_rcpt=False)
+            if rcpt[0] not in (250, 251):
+                return self._refused(*rcpt, at_rcpt=True)
+            if data[0] != 354:
+                return self._refused(*data, at_rcpt=False)
             smtp.send(_dot_stuffed(raw))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
