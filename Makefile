@@ -31,5 +31,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+# outreach against mailmerge 2.3.0 (installed into bench/.venv-mailmerge); see README, Benchmarks.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,622 @@
+"""`make bench`: outreach against mailmerge 2.3.0, side by side, in one run.
+
+    .venv/bin/python bench/run.py [--draft-runs 3] [--send-runs 3] [--messages 2000]
+
+1. installs mailmerge 2.3.0 into bench/.venv-mailmerge (skipped when it is there);
+2. writes contact files of 1k, 10k and 100k rows with bench/make_contacts.py into bench/data/, and
+   for mailmerge a database CSV derived from the same rows (skipped when present);
+3. measures, alternating outreach and mailmerge run by run:
+   - `outreach draft` against `mailmerge --dry-run --output-format raw > /dev/null` on 10k rows;
+   - `outreach send` against `mailmerge --no-dry-run` delivering the same number of messages to an
+     SMTP sink (bench/sink.py) on 127.0.0.1 in its own process; the sink's count is checked;
+   - `outreach draft` at 1k and 100k rows (once each) next to the 10k median;
+4. prints one table and writes it as JSON to bench/results/bench-<UTC time>.json and latest.json.
+
+Every command runs as a subprocess, in its own session, with a time limit; on any error the
+process group and the sink are killed and the temporary folders removed.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+OUTREACH = ROOT / ".venv" / "bin" / "outreach"
+ENV_FILE = BENCH / "bench.env"
+MAILMERGE_VERSION = "2.3.0"
+MAILMERGE_VENV = BENCH / ".venv-mailmerge"
+MAILMERGE = MAILMERGE_VENV / "bin" / "mailmerge"
+MAILMERGE_TEMPLATE = BENCH / "mailmerge" / "template.txt"
+TIME = Path("/usr/bin/time")
+SIZES = (1_000, 10_000, 100_000)
+COMPARE_ROWS = 10_000
+GERMAN_COUNTRIES = {"DE", "AT", "CH", "LI"}
+
+# Fallback when /usr/bin/time is missing: a small Python parent runs the command and reports its
+# children's peak RSS (KiB on Linux), which is what `time -f %M` reports.
+RUSAGE_WRAPPER = """\
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as handle:
+    handle.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
+class BenchError(Exception):
+    """A step failed: reported in one line, after everything was cleaned up."""
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_kb: int  # peak RSS of the largest single process (time -f %M)
+    tree_pss_kb: int | None  # peak of the summed PSS over the whole process tree, sampled
+
+
+# --- set-up -------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_mailmerge() -> str:
+    """mailmerge 2.3.0 in its own virtual environment made with this Python; returns its version."""
+    python = MAILMERGE_VENV / "bin" / "python"
+    query = [str(python), "-c", "import importlib.metadata as m; print(m.version('mailmerge'))"]
+    if MAILMERGE.exists() and python.exists():
+        found = subprocess.run(query, capture_output=True, text=True, timeout=60)
+        if found.returncode == 0 and found.stdout.strip() == MAILMERGE_VERSION:
+            return MAILMERGE_VERSION
+    log(f"installing mailmerge {MAILMERGE_VERSION} into {MAILMERGE_VENV.relative_to(ROOT)}")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(MAILMERGE_VENV)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"mailmerge=={MAILMERGE_VERSION}"],
+        check=True, timeout=300,
+    )  # fmt: skip
+    found = subprocess.run(query, capture_output=True, text=True, check=True, timeout=60)
+    return found.stdout.strip()
+
+
+def contacts_file(rows: int) -> Path:
+    return DATA / f"contacts-{rows}.csv"
+
+
+def mailmerge_database(rows: int) -> Path:
+    return DATA / f"mailmerge-{rows}.csv"
+
+
+def ensure_data(sizes: Sequence[int]) -> None:
+    """Contacts files from make_contacts.py and mailmerge databases derived from the same rows."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    for rows in sizes:
+        target = contacts_file(rows)
+        if not target.exists():
+            log(f"writing {target.relative_to(ROOT)}")
+            partial = target.with_suffix(".part")
+            subprocess.run(
+                [sys.executable, str(BENCH / "make_contacts.py"), str(rows), str(partial)],
+                check=True, timeout=300,
+            )  # fmt: skip
+            partial.replace(target)
+        database = mailmerge_database(rows)
+        if not database.exists():
+            partial = database.with_suffix(".part")
+            derive_mailmerge_database(target, partial)
+            partial.replace(database)
+
+
+def derive_mailmerge_database(contacts: Path, target: Path) -> None:
+    """The columns mailmerge's template needs: address, name to greet, organisation, language
+    (German for the countries outreach also writes German to, else English)."""
+    with (
+        contacts.open(encoding="utf-8", newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
+        writer = csv.writer(out)
+        writer.writerow(["email", "name", "organisation", "language"])
+        for row in csv.DictReader(source):
+            parts = (row["salutation"], row["title"], row["contact_name"])
+            name = " ".join(part for part in parts if part)
+            language = "de" if row["country"].upper() in GERMAN_COUNTRIES else "en"
+            writer.writerow([row["email"], name, row["organisation"], language])
+
+
+# --- measuring one command ----------------------------------------------------------------------
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This environment without any OUTREACH_ setting of the person running the bench."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    env.update(extra)
+    return env
+
+
+def tree_pss_kb(root: int) -> int | None:
+    """Summed PSS of `root` and all its descendants (Linux /proc), or None where unavailable.
+    PSS shares each page among the processes that map it, so forked workers are not counted
+    twice for the pages they share with their parent."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+            ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        parents.setdefault(ppid, []).append(int(entry))
+    total, todo, seen = 0, [root], False
+    while todo:
+        pid = todo.pop()
+        todo.extend(parents.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        seen = True
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total if seen else None
+
+
+class TreeSampler(threading.Thread):
+    """Samples the process tree's summed PSS every `interval` seconds until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak: int | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            sample = tree_pss_kb(self.pid)
+            if sample is not None:
+                self.peak = max(self.peak or 0, sample)
+            self.done.wait(self.interval)
+
+
+def measure(
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    label: str,
+) -> Run:
+    """Run `command` once: wall time, peak RSS (time -f %M) and the sampled process-tree PSS.
+    stdout goes to /dev/null; stderr is kept in a file and shown when the command fails."""
+    rss_file = cwd / ".rss"
+    err_file = cwd / ".stderr"
+    if TIME.exists():
+        wrapped = [str(TIME), "-f", "%M", "-o", str(rss_file), *command]
+    else:
+        wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
+    with err_file.open("wb") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            wrapped, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+            start_new_session=True,  # its own process group: killed as a whole on any error
+        )  # fmt: skip
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        try:
+            code = process.wait(timeout=timeout)
+            seconds = time.perf_counter() - started
+        except BaseException:
+            kill_group(process)
+            raise
+        finally:
+            sampler.done.set()
+            sampler.join()
+    if code != 0:
+        tail = err_file.read_text("utf-8", "replace").strip().splitlines()[-5:]
+        raise BenchError(f"{label} exited with {code}: " + " | ".join(tail))
+    rss_kb = int(rss_file.read_text().strip().splitlines()[-1])
+    return Run(seconds, rss_kb, sampler.peak)
+
+
+def kill_group(process: subprocess.Popen[Any]) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+# --- the SMTP sink ------------------------------------------------------------------------------
+
+
+class Sink:
+    """bench/sink.py in its own process; `delivered` is read when it stops."""
+
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process, self.port = process, port
+        self.delivered: int | None = None
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=15)
+        for line in out.splitlines():
+            if line.startswith("delivered "):
+                self.delivered = int(line.split()[1])
+        if self.delivered is None:
+            raise BenchError(f"the sink did not report its count (exit {self.process.returncode})")
+        return self.delivered
+
+
+@contextmanager
+def sink(timeout: float) -> Iterator[Sink]:
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "sink.py"), "--timeout", str(timeout)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        if not line.startswith("port "):
+            raise BenchError(f"the sink did not start: {line!r}")
+        yield Sink(process, int(line.split()[1]))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+# --- the measurements ---------------------------------------------------------------------------
+
+
+def outreach_draft(contacts: Path, work: Path, timeout: float) -> Run:
+    """`outreach draft` into a fresh output folder (and a fresh, empty ledger), removed after."""
+    run_dir = Path(tempfile.mkdtemp(prefix="draft-", dir=work))
+    try:
+        env = clean_environment(OUTREACH_DB=str(run_dir / "outreach.db"))
+        command = [str(OUTREACH), "--env-file", str(ENV_FILE), "draft", str(contacts),
+                   "--out", str(run_dir / "out"), "--batch", "b", "--quiet"]  # fmt: skip
+        run = measure(command, cwd=run_dir, env=env, timeout=timeout, label="outreach draft")
+        drafts = sum(1 for _ in os.scandir(run_dir / "out" / "b" / "drafts"))
+        expected = count_rows(contacts)
+        if drafts != expected:
+            raise BenchError(f"outreach draft wrote {drafts} drafts for {expected} rows")
+        return run
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def mailmerge_config(folder: Path, port: int) -> Path:
+    config = folder / "mailmerge_server.conf"
+    config.write_text(
+        f"[smtp_server]\nhost = 127.0.0.1\nport = {port}\nsecurity = Never\nratelimit = 0\n",
+        "utf-8",
+    )
+    return config
+
+
+def mailmerge_command(database: Path, config: Path, *, dry_run: bool) -> list[str]:
+    return [str(MAILMERGE), "--template", str(MAILMERGE_TEMPLATE), "--database", str(database),
+            "--config", str(config), "--no-limit", "--dry-run" if dry_run else "--no-dry-run",
+            "--output-format", "raw"]  # fmt: skip
+
+
+def mailmerge_draft(database: Path, work: Path, timeout: float) -> Run:
+    """mailmerge renders every row (dry run) and prints it raw to /dev/null."""
+    run_dir = Path(tempfile.mkdtemp(prefix="mailmerge-", dir=work))
+    try:
+        config = mailmerge_config(run_dir, 25)  # a dry run never connects
+        command = mailmerge_command(database, config, dry_run=True)
+        return measure(command, cwd=run_dir, env=clean_environment(), timeout=timeout,
+                       label="mailmerge --dry-run")  # fmt: skip
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def prepare_send_batch(contacts: Path, work: Path, timeout: float) -> Path:
+    """Draft the send rows once (not timed); each send run gets a copy and its own ledger."""
+    folder = work / "send-template"
+    folder.mkdir()
+    env = clean_environment(OUTREACH_DB=str(folder / "outreach.db"))
+    command = [str(OUTREACH), "--env-file", str(ENV_FILE), "draft", str(contacts),
+               "--out", str(folder / "out"), "--batch", "b", "--quiet"]  # fmt: skip
+    measure(command, cwd=folder, env=env, timeout=timeout, label="outreach draft (send batch)")
+    return folder / "out" / "b"
+
+
+def outreach_send(batch: Path, messages: int, work: Path, timeout: float) -> Run:
+    """Approve all in a fresh ledger, then time `outreach send` to a fresh sink."""
+    run_dir = Path(tempfile.mkdtemp(prefix="send-", dir=work))
+    try:
+        copy = run_dir / "b"
+        shutil.copytree(batch, copy)
+        env = clean_environment(OUTREACH_DB=str(run_dir / "outreach.db"))
+        approve = [str(OUTREACH), "--env-file", str(ENV_FILE), "approve", str(copy), "--all"]
+        measure(approve, cwd=run_dir, env=env, timeout=timeout, label="outreach approve")
+        with sink(timeout + 60) as server:
+            env.update(
+                OUTREACH_SMTP_HOST="127.0.0.1",
+                OUTREACH_SMTP_PORT=str(server.port),
+                OUTREACH_SMTP_SECURITY="none",
+                OUTREACH_RATE="0",
+                OUTREACH_DAILY_LIMIT="0",
+            )
+            command = [str(OUTREACH), "--env-file", str(ENV_FILE), "send", str(copy)]
+            run = measure(command, cwd=run_dir, env=env, timeout=timeout, label="outreach send")
+            delivered = server.stop()
+        if delivered != messages:
+            raise BenchError(f"outreach send: the sink got {delivered} of {messages} messages")
+        return run
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def mailmerge_send(database: Path, messages: int, work: Path, timeout: float) -> Run:
+    run_dir = Path(tempfile.mkdtemp(prefix="mailmerge-send-", dir=work))
+    try:
+        with sink(timeout + 60) as server:
+            config = mailmerge_config(run_dir, server.port)
+            command = mailmerge_command(database, config, dry_run=False)
+            run = measure(command, cwd=run_dir, env=clean_environment(), timeout=timeout,
+                          label="mailmerge --no-dry-run")  # fmt: skip
+            delivered = server.stop()
+        if delivered != messages:
+            raise BenchError(f"mailmerge: the sink got {delivered} of {messages} messages")
+        return run
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def count_rows(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def head_rows(source: Path, rows: int, target: Path) -> None:
+    """The first `rows` rows of a CSV file (header kept)."""
+    with source.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(next(reader))
+            for _, row in zip(range(rows), reader, strict=False):
+                writer.writerow(row)
+
+
+# --- summaries ----------------------------------------------------------------------------------
+
+
+def summary(runs: list[Run], units: int) -> dict[str, Any]:
+    seconds = [r.seconds for r in runs]
+    median = statistics.median(seconds)
+    trees = [r.tree_pss_kb for r in runs if r.tree_pss_kb is not None]
+    return {
+        "runs_seconds": [round(s, 3) for s in seconds],
+        "median_seconds": round(median, 3),
+        "per_second": round(units / median, 1),
+        "microseconds_per_unit": round(median / units * 1e6, 1),
+        "runs_peak_rss_mb": [round(r.rss_kb / 1024, 1) for r in runs],
+        "median_peak_rss_mb": round(statistics.median(r.rss_kb for r in runs) / 1024, 1),
+        "median_tree_pss_mb": round(statistics.median(trees) / 1024, 1) if trees else None,
+    }
+
+
+def spread(item: dict[str, Any]) -> str:
+    runs = item["runs_seconds"]
+    return f"{min(runs):.2f}–{max(runs):.2f}" if len(runs) > 1 else "1 run"
+
+
+def table(result: dict[str, Any]) -> str:
+    machine, draft, send, scaling = (
+        result["machine"], result["draft"], result["send"], result["scaling"]
+    )  # fmt: skip
+    load = machine["loadavg_start"], machine["loadavg_end"]
+    mm = f"mailmerge {result['mailmerge_version']}"
+    lines = [
+        f"outreach {result['outreach_version']} vs {mm}   {result['started_utc']}   "
+        f"nproc {machine['nproc']}   load (1/5/15 min) start "
+        f"{' '.join(f'{x:.2f}' for x in load[0])}, end {' '.join(f'{x:.2f}' for x in load[1])}",
+        "",
+        f"draft {draft['rows']:,} rows, median of {len(draft['outreach']['runs_seconds'])} "
+        "alternating runs",
+        f"  {'':34}{'median s':>9}{'range s':>13}{'rows/s':>9}{'peak RSS MB':>13}"
+        f"{'tree PSS MB':>13}",
+    ]
+    for name, item in (
+        ("outreach draft", draft["outreach"]),
+        (f"{mm} --dry-run", draft["mailmerge"]),
+    ):
+        tree = item["median_tree_pss_mb"]
+        lines.append(
+            f"  {name:34}{item['median_seconds']:9.2f}{spread(item):>13}{item['per_second']:9,.0f}"
+            f"{item['median_peak_rss_mb']:13.1f}{tree if tree is not None else '-':>13}"
+        )
+    lines += [
+        f"  ratio mailmerge time / outreach time: {draft['ratio']:.2f}   (> 1: outreach is faster; "
+        "goal ≥ 1.0)",
+        "",
+        f"send {send['messages']:,} messages to an SMTP sink on 127.0.0.1 (own process), median of "
+        f"{len(send['outreach']['runs_seconds'])} alternating runs",
+        f"  {'':34}{'median s':>9}{'range s':>13}{'msg/s':>9}{'peak RSS MB':>13}",
+    ]
+    for name, item in (
+        ("outreach send (WAL, sync=FULL)", send["outreach"]),
+        (f"{mm} --no-dry-run", send["mailmerge"]),
+    ):
+        lines.append(
+            f"  {name:34}{item['median_seconds']:9.2f}{spread(item):>13}{item['per_second']:9,.0f}"
+            f"{item['median_peak_rss_mb']:13.1f}"
+        )
+    lines += [
+        f"  ratio outreach rate / mailmerge rate: {send['ratio']:.2f}   (goal ≥ 2.0)",
+        "",
+        "outreach draft scaling",
+        f"  {'rows':>10}{'runs':>6}{'median s':>10}{'µs/row':>9}{'rows/s':>9}{'peak RSS MB':>13}"
+        f"{'tree PSS MB':>13}",
+    ]
+    for item in scaling["sizes"]:
+        tree = item["median_tree_pss_mb"]
+        lines.append(
+            f"  {item['rows']:>10,}{len(item['runs_seconds']):>6}{item['median_seconds']:10.2f}"
+            f"{item['microseconds_per_unit']:9.0f}{item['per_second']:9,.0f}"
+            f"{item['median_peak_rss_mb']:13.1f}{tree if tree is not None else '-':>13}"
+        )
+    ratio_tree = scaling["tree_pss_ratio_100k_10k"]
+    lines += [
+        f"  peak RSS 100k / 10k: {scaling['rss_ratio_100k_10k']:.2f} (largest process), "
+        f"{ratio_tree:.2f} (whole tree)   (goal ≤ 1.5 and under 300 MB)"
+        if ratio_tree is not None
+        else f"  peak RSS 100k / 10k: {scaling['rss_ratio_100k_10k']:.2f}   (goal ≤ 1.5, < 300 MB)",
+        "",
+        "peak RSS = largest single process (time -f %M); tree PSS = proportional set size summed "
+        "over the command and its worker processes, peak of samples every 0.1 s.",
+        f"whole bench: {result['total_seconds']:.0f} s. The machine is shared: compare ratios from "
+        "the same run, not absolute times across runs.",
+    ]
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def outreach_version() -> str:
+    found = subprocess.run([str(OUTREACH), "--version"], capture_output=True, text=True, timeout=60)
+    return found.stdout.strip().split()[-1] if found.returncode == 0 else "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draft-runs", type=int, default=3, help="runs of each tool on 10k rows")
+    parser.add_argument("--send-runs", type=int, default=3, help="send runs of each tool")
+    parser.add_argument("--messages", type=int, default=2000, help="messages per send run")
+    args = parser.parse_args()
+    if not OUTREACH.exists():
+        print("Error: .venv/bin/outreach is missing: run `make` (or `make test`) first.")
+        return 2
+
+    started = time.perf_counter()
+    started_utc = datetime.now(UTC)
+    loadavg_start = os.getloadavg()
+    try:
+        mailmerge_version = ensure_mailmerge()
+        ensure_data(SIZES)
+        with tempfile.TemporaryDirectory(prefix="outreach-bench-") as temp:
+            work = Path(temp)
+            measured = measure_all(args, work)
+    except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    result: dict[str, Any] = {
+        "started_utc": started_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "outreach_version": outreach_version(),
+        "mailmerge_version": mailmerge_version,
+        "machine": {
+            "nproc": nproc,
+            "cpu_count": os.cpu_count(),
+            "loadavg_start": [round(x, 2) for x in loadavg_start],
+            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "rss_tool": str(TIME) if TIME.exists() else "resource.getrusage(RUSAGE_CHILDREN)",
+        },
+        **measured,
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+    text = table(result)
+    result["table"] = text
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench-{started_utc.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    shutil.copyfile(path, RESULTS / "latest.json")
+    print(f"\nwritten: {path.relative_to(ROOT)} (and bench/results/latest.json)")
+    return 0
+
+
+def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    compare = contacts_file(COMPARE_ROWS)
+    compare_db = mailmerge_database(COMPARE_ROWS)
+    outreach_runs: list[Run] = []
+    mailmerge_runs: list[Run] = []
+    for number in range(1, args.draft_runs + 1):
+        log(f"draft {COMPARE_ROWS:,} rows, run {number}/{args.draft_runs}: outreach")
+        outreach_runs.append(outreach_draft(compare, work, timeout=120))
+        log(f"draft {COMPARE_ROWS:,} rows, run {number}/{args.draft_runs}: mailmerge")
+        mailmerge_runs.append(mailmerge_draft(compare_db, work, timeout=120))
+    draft: dict[str, Any] = {
+        "rows": COMPARE_ROWS,
+        "outreach": summary(outreach_runs, COMPARE_ROWS),
+        "mailmerge": summary(mailmerge_runs, COMPARE_ROWS),
+    }
+    draft["ratio"] = round(
+        draft["mailmerge"]["median_seconds"] / draft["outreach"]["median_seconds"], 3
+    )
+
+    sizes = []
+    for rows in SIZES:
+        if rows == COMPARE_ROWS:
+            sizes.append({"rows": rows, **draft["outreach"]})
+            continue
+        log(f"draft {rows:,} rows: outreach")
+        run = outreach_draft(contacts_file(rows), work, timeout=120 + rows / 250)
+        sizes.append({"rows": rows, **summary([run], rows)})
+    by_rows = {item["rows"]: item for item in sizes}
+    big, ten = by_rows[100_000], by_rows[10_000]
+    scaling = {
+        "sizes": sizes,
+        "rss_ratio_100k_10k": round(big["median_peak_rss_mb"] / ten["median_peak_rss_mb"], 3),
+        "tree_pss_ratio_100k_10k": (
+            round(big["median_tree_pss_mb"] / ten["median_tree_pss_mb"], 3)
+            if big["median_tree_pss_mb"] and ten["median_tree_pss_mb"]
+            else None
+        ),
+    }
+
+    messages = args.messages
+    send_contacts = work / f"contacts-{messages}.csv"
+    send_db = work / f"mailmerge-{messages}.csv"
+    head_rows(compare, messages, send_contacts)
+    head_rows(compare_db, messages, send_db)
+    log(f"drafting the {messages:,} messages to send (not timed)")
+    batch = prepare_send_batch(send_contacts, work, timeout=120)
+    outreach_runs, mailmerge_runs = [], []
+    for number in range(1, args.send_runs + 1):
+        log(f"send {messages:,} messages, run {number}/{args.send_runs}: outreach")
+        outreach_runs.append(outreach_send(batch, messages, work, timeout=120))
+        log(f"send {messages:,} messages, run {number}/{args.send_runs}: mailmerge")
+        mailmerge_runs.append(mailmerge_send(send_db, messages, work, timeout=120))
+    send: dict[str, Any] = {
+        "messages": messages,
+        "outreach": summary(outreach_runs, messages),
+        "mailmerge": summary(mailmerge_runs, messages),
+    }
+    send["ratio"] = round(send["outreach"]["per_second"] / send["mailmerge"]["per_second"], 3)
+    return {"draft": draft, "scaling": scaling, "send": send}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
