@@ -53,7 +53,7 @@ class MessageWriter:
         identifier = self.message_id(contact)
         # "=_" never occurs in quoted-printable text, so a derived boundary is safe and stable.
         boundary = "=_" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
-        to = encode_address(formataddr((_checked(recipient_name), contact.email_ascii)))
+        to = _named_address(_checked(recipient_name), contact.email_ascii)
         head = "".join(
             (
                 self._before_to,
@@ -96,12 +96,16 @@ def encode_address(value: str) -> str:
     """An address header value: RFC 2047 display name when needed, IDNA domain."""
     name, address = parseaddr(value)
     local, _, domain = address.rpartition("@")
-    address = f"{local}@{idna_domain(domain)}"
+    return _named_address(name, f"{local}@{idna_domain(domain)}")
+
+
+def _named_address(name: str, address: str) -> str:
+    """`Name <address>` for an ASCII address, the name quoted or RFC 2047 encoded as needed."""
     if not name:
         return address
-    if name.isascii():
-        return formataddr((name, address))
-    return f"{encode_text(name, _MAX_LINE)} <{address}>"
+    # One encoded word for a non-ASCII name: address parsers treat the space between split
+    # words of a display name differently from unstructured headers.
+    return formataddr((name, address), charset="utf-8")
 
 
 def encode_text(text: str, first_line_used: int) -> str:

@@ -168,6 +168,8 @@ def _draft_all(
         for number, chunk in chunks:
             yield from drafter.draft(number, chunk)
         return
+    import premailer  # noqa: F401 - imported once here, so forked workers share it
+
     with ProcessPoolExecutor(
         workers, _context(), initializer=_start_worker, initargs=(job,)
     ) as pool:

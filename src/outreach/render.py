@@ -122,9 +122,6 @@ class Renderer:
             "sender": self._sender,
             "unsubscribe": self._unsubscribe,
         }
-        person = parse_person(
-            contact.contact_name, contact.salutation, contact.title, contact.country
-        )
         personal: dict[str, Any] = {
             "greeting": greeting(person, language, contact.organisation, contact.country),
             "note": opening_note(contact.note, language),
