@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,19 +14,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the whole new one."""
-    # A name of our own (one writer per process) instead of mkstemp: this runs once per draft.
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    try:
-        with open(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb", sync=sync) as handle:
+        handle.write(data)
 
 
 @contextmanager
@@ -39,8 +27,10 @@ def atomic_open(
     With `sync`, the data reaches the disk before the rename, so it survives a power cut too.
     The folder must exist.
     """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temp = Path(temp_name)
+    # A name of our own (one writer per process) instead of mkstemp's random-name search:
+    # this runs once per draft.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
         text_encoding = None if "b" in mode else encoding
         newline = None if "b" in mode else ""

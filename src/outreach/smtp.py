@@ -75,14 +75,7 @@ class Connection:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
-        try:
-            code, reply = smtp.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.close()
-            return Outcome(UNKNOWN, f"connection lost after the message was sent: {exc}", False)
-        if code == 250:
-            return Outcome(SENT, _reply(code, reply))
-        return self._refused(code, reply, at_rcpt=False)
+        return self._final_reply()
 
     def _deliver_pipelined(
         self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
@@ -114,8 +107,12 @@ class Connection:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
+        return self._final_reply()
+
+    def _final_reply(self) -> Outcome:
+        """The reply to the final dot: a lost connection now means the server may have it."""
         try:
-            code, reply = smtp.getreply()
+            code, reply = self._smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             return Outcome(UNKNOWN, f"connection lost after the message was sent: {exc}", False)
