@@ -375,3 +375,51 @@ def test_ten_thousand_multiline_rows_keep_their_line_numbers(tmp_path: Path) -> 
     result = read_contacts(path)
     assert len(result.contacts) == 10_000 and result.errors == []
     assert result.contacts[-1].row == 2 + 2 * 9_999
+
+
+# --- what exports and copy-paste add around the data ------------------------------------
+
+
+def test_excel_sep_hint_and_title_lines_above_the_header(tmp_path: Path) -> None:
+    text = (
+        "sep=;\r\n"
+        "Kontaktliste Herbst 2026;;\r\n"
+        "\r\n"
+        "Name der Organisation;E-Mail;Ansprechpartner\r\n"
+        "Tageblatt;redaktion@tageblatt.example;Redaktion\r\n"
+    )
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1252"))
+    result = read_contacts(path)
+    assert result.delimiter == ";" and result.errors == []
+    (contact,) = result.contacts
+    assert (contact.row, contact.organisation, contact.email) == (
+        5,
+        "Tageblatt",
+        "redaktion@tageblatt.example",
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "address"),
+    [
+        ("Jane Roe <Jane@Example.org>", "Jane@example.org"),
+        ("mailto:info@example.org?subject=Hallo", "info@example.org"),
+        ("in\u200bfo@example.org\u200b", "info@example.org"),
+        ("\u00a0info@example.org\u00a0", "info@example.org"),
+    ],
+)
+def test_pasted_addresses_are_cleaned(tmp_path: Path, cell: str, address: str) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(f'organisation,email\nOrg,"{cell}"\n', encoding="utf-8")
+    (contact,) = read_contacts(path).contacts
+    assert contact.email == address
+
+
+def test_two_addresses_in_one_cell_are_a_row_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('organisation,email\nOrg,"a@example.org; b@example.org"\n', encoding="utf-8")
+    result = read_contacts(path)
+    assert result.contacts == []
+    (error,) = result.errors
+    assert (error.row, error.field) == (2, "email") and "one per row" in error.reason

@@ -79,6 +79,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 # On a tie the earlier one wins: a stray comma in header text is likelier than a stray ; or tab.
 _DELIMITERS = ("\t", ";", ",")
 _SNIFF_LIMIT = 65_536
+_HEADER_SEARCH = 10  # records looked at for the header line
 _LATIN1_FALLBACK = "outreach.latin-1-fallback"
 
 
@@ -122,7 +123,7 @@ class ContactStream:
         # A first pass checks the whole file before anything is drafted and counts its records.
         self.records, unclosed = _scan(self._lines(), self.delimiter, path)
         self._unclosed_last = unclosed
-        self._header = self._read_header(path)
+        self._header_at, self._header = self._find_header(path)
         self._layout = _layout(self._header)
         _require_columns(self._layout, self._header, path)
         self.columns = self._layout.columns
@@ -136,18 +137,34 @@ class ContactStream:
         with self._path.open(encoding=self.encoding, errors=errors, newline="") as handle:
             yield from handle
 
-    def _read_header(self, path: Path) -> list[str]:
-        for _line, cells in _records(self._lines(), self.delimiter):
-            if any(cell.strip() for cell in cells):
-                return [single_line(cell.lstrip("\ufeff")) for cell in cells]
-        raise InputError(f"{_label(path)} is empty")
+    def _find_header(self, path: Path) -> tuple[int, list[str]]:
+        """The header: the first record naming an email column among the first few.
+
+        Exports often put a title line ("Kontaktliste 2026") or Excel's "sep=;" above it;
+        when no record names an email column, the first one is taken, for the error message.
+        """
+        first: tuple[int, list[str]] | None = None
+        seen = 0
+        for position, (_line, cells) in enumerate(_records(self._lines(), self.delimiter)):
+            if not any(cell.strip() for cell in cells):
+                continue
+            header = [single_line(cell.lstrip("\ufeff")) for cell in cells]
+            first = first or (position, header)
+            if "email" in _layout(header).fields.values():
+                return position, header
+            seen += 1
+            if seen == _HEADER_SEARCH:
+                break
+        if first is None:
+            raise InputError(f"{_label(path)} is empty")
+        return first
 
     def chunks(self, size: int = 1000) -> Iterator[list[Contact]]:
         """Yield the valid, first-seen contacts in file order, `size` records at a time."""
         records = _records(self._lines(), self.delimiter)
-        for _line, cells in records:
-            if any(cell.strip() for cell in cells):
-                break  # the header
+        for position, _record in enumerate(records):
+            if position == self._header_at:
+                break  # title lines above the header, and the header itself
         batch: list[tuple[int, list[str]]] = []
         for record in records:
             batch.append(record)

@@ -25,6 +25,22 @@ def multi_line(value: str) -> str:
     return "\n".join(lines).strip()
 
 
+# Pasted from web pages and CRMs: zero-width and soft-hyphen characters, "mailto:" links and
+# "Name <address>" cells all hide a plain address.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_ANGLE_ADDRESS = re.compile(r"<([^<>]*)>\s*$")
+
+
+def bare_address(value: str) -> str:
+    """The address in an email cell, without invisible characters, mailto: or a display name."""
+    text = _INVISIBLE.sub("", _CONTROL.sub("", value)).strip()
+    if found := _ANGLE_ADDRESS.search(text):
+        text = found.group(1).strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:].partition("?")[0].strip()
+    return text
+
+
 SingleLine = Annotated[str, AfterValidator(single_line)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
 
@@ -62,9 +78,11 @@ class Contact(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _valid_email(cls, value: object) -> str:
-        text = _CONTROL.sub("", str(value or "")).strip()
+        text = bare_address(str(value or ""))
         if not text:
             raise ValueError("email is empty")
+        if "@" in text and any(sep in text for sep in ",; ") and text.count("@") > 1:
+            raise ValueError(f"email {text!r} holds more than one address; put one per row")
         if any(ch.isspace() for ch in text):
             raise ValueError(f"email {text!r} contains white space or a line break")
         try:
