@@ -423,3 +423,16 @@ def test_two_addresses_in_one_cell_are_a_row_error(tmp_path: Path) -> None:
     assert result.contacts == []
     (error,) = result.errors
     assert (error.row, error.field) == (2, "email") and "one per row" in error.reason
+
+
+def test_first_and_last_name_columns_make_the_contact_name(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        "Anrede;Titel;Vorname;Nachname;E-Mail;Firma\n"
+        "Frau;Dr.;Käthe;Schäfer;k.schaefer@example.org;Tageblatt\n"
+        ";;;;info@example.net;Verband\n",
+        encoding="utf-8",
+    )
+    first, second = read_contacts(path).contacts
+    assert (first.contact_name, first.salutation, first.title) == ("Käthe Schäfer", "Frau", "Dr.")
+    assert second.contact_name == "" and second.organisation == "Verband"

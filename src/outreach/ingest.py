@@ -42,6 +42,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Kontaktperson",
         "full name",
     ),
+    # CRM exports often split the name; the two parts are joined into contact_name.
+    "first_name": ("first name", "firstname", "given name", "Vorname"),
+    "last_name": ("last name", "lastname", "surname", "family name", "Nachname", "Familienname"),
     "salutation": ("salutation", "Anrede"),
     "title": ("title", "Titel", "akademischer Titel", "academic title"),
     "type": (
@@ -370,7 +373,7 @@ def _require_columns(layout: _Layout, header: list[str], path: Path) -> None:
             f"{_label(path)} has no email column; found columns: {found}; "
             f"name one of: {', '.join(_ALIASES['email'])}"
         )
-    if not mapped & {"organisation", "contact_name"}:
+    if not mapped & {"organisation", "contact_name", "last_name"}:
         raise InputError(
             f"{_label(path)} has neither an organisation nor a contact-name column; "
             f"found columns: {found}; name one of: {', '.join(_ALIASES['organisation'])} "
@@ -438,10 +441,18 @@ def _validate(
         if not keep:
             continue
         try:
-            contacts.append(Contact.from_row(line, values, extra))
+            contacts.append(Contact.from_row(line, _joined_name(values), extra))
         except ValidationError as exc:
             errors.extend(_row_errors(line, values.get("email", ""), exc))
     return contacts, errors
+
+
+def _joined_name(values: dict[str, str]) -> dict[str, str]:
+    """Fold first and last name columns into contact_name, unless a full name is given."""
+    first, last = values.pop("first_name", ""), values.pop("last_name", "")
+    if not values.get("contact_name") and (first or last):
+        values["contact_name"] = f"{first} {last}".strip()
+    return values
 
 
 def _dicts(frame: pd.DataFrame) -> Iterator[dict[str, str]]:
