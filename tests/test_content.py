@@ -155,7 +155,6 @@ def test_texts_are_ready_for_the_email(language: str) -> None:
     content = load_content(language)
     assert len(content.about) == 2
     assert all(len(sentence) < 220 and sentence.endswith(".") for sentence in content.about)
-    assert content.email.offer_intro_general.endswith(":")
     assert all(block.lead.endswith(":") for block in content.types.values())
     for text in _all_texts(content):
         assert not re.search(r"[{}<>]|\s\s", text), text

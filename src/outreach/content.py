@@ -62,7 +62,6 @@ class EmailTexts(_Strict):
     """The fixed texts of every email in one language."""
 
     subject: Text
-    offer_intro_general: Text
     call_to_action: Text
     closing: Text
     opt_out: Text
