@@ -11,7 +11,7 @@ import hashlib
 from datetime import datetime
 from email.utils import format_datetime, formataddr, parseaddr
 
-from .models import Contact
+from .models import Contact, ascii_domain
 from .render import RenderedEmail
 from .settings import Settings
 
@@ -37,7 +37,7 @@ class MessageWriter:
 
     def __init__(self, settings: Settings, batch: str, date: datetime) -> None:
         self._batch = batch
-        self._domain = idna_domain(settings.from_address)
+        self._domain = ascii_domain(settings.from_address)
         self._before_to = _header("From", encode_address(settings.from_))
         self._after_to = _header("Reply-To", encode_address(settings.reply_to_or_from))
         self._date = _header("Date", format_datetime(date))
@@ -96,7 +96,7 @@ def encode_address(value: str) -> str:
     """An address header value: RFC 2047 display name when needed, IDNA domain."""
     name, address = parseaddr(value)
     local, _, domain = address.rpartition("@")
-    return _named_address(name, f"{local}@{idna_domain(domain)}")
+    return _named_address(name, f"{local}@{ascii_domain(domain)}")
 
 
 def _named_address(name: str, address: str) -> str:
@@ -141,15 +141,6 @@ def _fold_words(text: str, used: int) -> str:
 
 def _header(name: str, value: str) -> str:
     return f"{name}: {value}{CRLF}"
-
-
-def idna_domain(address_or_domain: str) -> str:
-    """The ASCII (IDNA) form of a domain or of an address's domain."""
-    domain = address_or_domain.rpartition("@")[2]
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
 
 
 def _checked(value: str) -> str:

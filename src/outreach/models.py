@@ -73,7 +73,7 @@ class Contact(BaseModel):
     def model_post_init(self, _context: object) -> None:
         """Fill the ASCII form of the address once the address is valid."""
         if not self.email_ascii:
-            object.__setattr__(self, "email_ascii", _ascii_address(self.email))
+            object.__setattr__(self, "email_ascii", ascii_address(self.email))
 
     @field_validator("email", mode="before")
     @classmethod
@@ -145,12 +145,19 @@ _LANGUAGE_NAMES = {
 }
 
 
-def _ascii_address(address: str) -> str:
-    local, _, domain = address.rpartition("@")
+def ascii_domain(address_or_domain: str) -> str:
+    """The IDNA (xn--) form of a domain, or of an address's domain, as SMTP and headers need."""
+    domain = address_or_domain.rpartition("@")[2]
     try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
+        return domain.encode("idna").decode("ascii")
     except UnicodeError:
-        return address
+        return domain
+
+
+def ascii_address(address: str) -> str:
+    """An address with its domain in IDNA form (the local part is left as it is)."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{ascii_domain(domain)}"
 
 
 class Classification(BaseModel):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import SettingsError, SmtpConfigError, SmtpUnavailableError
+from .models import ascii_address
 from .settings import Settings
 
 # Outcomes of one transaction.
@@ -240,8 +241,4 @@ def _close_quietly(smtp: smtplib.SMTP | None) -> None:
 
 def envelope_address(address: str) -> str:
     """An address with its domain in IDNA (xn--) form, as SMTP without SMTPUTF8 needs."""
-    local, at, domain = address.rpartition("@")
-    try:
-        return f"{local}{at}{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        return address
+    return ascii_address(address)

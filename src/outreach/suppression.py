@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .ledger import Ledger
+from .models import ascii_domain
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _DOMAIN = re.compile(r"^@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -21,18 +22,11 @@ def normalise(entry: str) -> str:
     local, at, domain = text.rpartition("@")
     if not at or not domain:
         raise InputError(f"{entry!r} is neither an address nor @domain")
-    domain = _idna(domain.rstrip(".").lower())
+    domain = ascii_domain(domain.rstrip(".").lower())
     result = f"{local.lower()}@{domain}"
     if not (_DOMAIN if not local else _ADDRESS).match(result):
         raise InputError(f"{entry!r} is neither an address nor @domain")
     return result
-
-
-def _idna(domain: str) -> str:
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
 
 
 @dataclass(frozen=True)
