@@ -230,3 +230,21 @@ def test_opted_out_addresses_are_flagged_and_not_drafted(
         "00002-a.eml",
         "00005-c.eml",
     ]
+
+
+def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> None:
+    from outreach.review_page import decode_previews
+
+    previews: dict[str, dict[str, object]] = {}
+    for page in (example_batch / "previews").glob("*.html"):
+        previews.update(decode_previews(page.read_text(encoding="utf-8")))
+    rows = read_manifest(example_batch)
+    assert sorted(previews) == sorted(Path(row["draft"]).stem for row in rows)
+    for row in rows:
+        text, html = parts(parse(example_batch / row["draft"]))
+        shown = previews[Path(row["draft"]).stem]
+        assert shown["text"] == text.replace("\r\n", "\n")
+        assert shown["html"] == html.replace("\r\n", "\n")
+        assert ["Subject", row["subject"]] in shown["fields"]
+        anchor = row["draft"].removeprefix("drafts/").removesuffix(".eml")
+        assert f"#{anchor}" in (example_batch / "index.html").read_text(encoding="utf-8")

@@ -1,5 +1,7 @@
 """The review page (`index.html`) that volunteers open, and one preview page per draft."""
 
+import base64
+import gzip
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,16 +51,41 @@ def _macros() -> Any:
 def previews_page(previews: list[tuple[ReviewEntry, str, str]]) -> str:
     """One page holding the previews of a chunk of drafts; its URL's #anchor picks one.
 
-    Each preview shows the headers, the HTML part (sandboxed) and the text part.
+    Each preview shows the headers, the HTML part (sandboxed) and the text part. They are
+    stored gzip-compressed (emails of one kind differ in a few words), which keeps a large
+    batch's previews small on disk and cheap to write.
     """
-    macros = _macros()
     language = previews[0][0].language if previews else "en"
-    parts = [str(macros.previews_head(language))]
-    for entry, text, html in previews:
-        anchor = entry.preview.partition("#")[2]
-        parts.append(str(macros.preview(entry, anchor, text, html)))
-    parts.append(str(macros.previews_foot()))
-    return "\n".join(parts)
+    return str(_macros().previews_page(language, encode_previews(previews)))
+
+
+def encode_previews(previews: list[tuple[ReviewEntry, str, str]]) -> str:
+    """Base64 of the gzip-compressed JSON {anchor: {fields, html, text}} (deterministic)."""
+    data = {
+        entry.preview.partition("#")[2]: {"fields": _fields(entry), "html": html, "text": text}
+        for entry, text, html in previews
+    }
+    packed = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(packed, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def decode_previews(page: str) -> dict[str, Any]:
+    """The previews stored in a previews page (for tests and tools)."""
+    start = page.index('id="data">') + len('id="data">')
+    payload = page[start : page.index("</script>", start)]
+    return dict(json.loads(gzip.decompress(base64.b64decode(payload))))
+
+
+def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:
+    review = f": needs review, {entry.review_reason}" if entry.needs_review else ""
+    return [
+        ("From", entry.sender),
+        ("To", entry.recipient),
+        ("Subject", entry.subject),
+        ("Type", f"{entry.type_label} ({entry.confidence}){review}"),
+        ("Evidence", entry.evidence),
+        ("File", entry.draft),
+    ]
 
 
 class ReviewPage:
