@@ -127,7 +127,9 @@ def draft_batch(
             yield number, [c for c in contacts if not opted_out.matches(c.email_ascii)]
 
     message_ids = MessageWriter(settings, batch, job.date)
-    written: set[str] = set()
+    # Drafts of an earlier run: each one drafted again is struck off, the rest are stale.
+    # (Remembering the old names rather than the new keeps a fresh batch's memory flat.)
+    stale = _existing(job.folder / DRAFTS, "*.eml")
     total = max(stream.records - 1, 0)  # less the header; bad rows make it an upper bound
     parallel = stream.records > PARALLEL_FROM
     with (
@@ -140,7 +142,7 @@ def draft_batch(
             while suppressed and suppressed[0].row < entry.row:
                 manifest.write(_suppressed_line(suppressed.pop(0), message_ids))
                 report.suppressed += 1
-            written.add(Path(entry.draft).name)
+            stale.discard(Path(entry.draft).name)
             manifest.write(_manifest_line(entry, drafted.message_id))
             page.add(entry)
             report.drafted += 1
@@ -151,8 +153,9 @@ def draft_batch(
             manifest.write(_suppressed_line(contact, message_ids))
             report.suppressed += 1
     report.errors = stream.errors
-    _remove_stale(job.folder / DRAFTS, "*.eml", written)
-    _remove_stale(job.folder / PREVIEWS, "*.html", {_previews_name(n) for n in range(chunks[0])})
+    pages = {_previews_name(n) for n in range(chunks[0])}
+    _remove(job.folder / DRAFTS, stale)
+    _remove(job.folder / PREVIEWS, _existing(job.folder / PREVIEWS, "*.html") - pages)
     write_csv(job.folder / "errors.csv", ERROR_COLUMNS, (e.model_dump() for e in report.errors))
     log.info("drafted %d emails into %s (%d flagged)", report.drafted, job.folder, report.flagged)
     return report
@@ -335,11 +338,13 @@ def _batch_date(folder: Path, batch: str) -> datetime:
     return created
 
 
-def _remove_stale(folder: Path, pattern: str, keep: set[str]) -> None:
+def _existing(folder: Path, pattern: str) -> set[str]:
+    """Names of the files in `folder` matching `pattern` (none if it does not exist yet)."""
+    return {path.name for path in folder.glob(pattern)} if folder.is_dir() else set()
+
+
+def _remove(folder: Path, names: set[str]) -> None:
     """Drop files of an earlier run whose rows are no longer in the contacts file."""
-    if not folder.is_dir():
-        return
-    for path in folder.glob(pattern):
-        if path.name not in keep:
-            log.info("removing stale %s", path)
-            path.unlink()
+    for name in sorted(names):
+        log.info("removing stale %s", folder / name)
+        (folder / name).unlink(missing_ok=True)
