@@ -66,7 +66,7 @@ def encode_previews(previews: list[tuple[ReviewEntry, str, str]]) -> str:
         for entry, text, html in previews
     }
     packed = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(gzip.compress(packed, compresslevel=6, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(packed, compresslevel=3, mtime=0)).decode("ascii")
 
 
 def decode_previews(page: str) -> dict[str, Any]:
