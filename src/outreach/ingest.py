@@ -1,16 +1,15 @@
 """Read a contacts CSV (Excel, LibreOffice, Sheets or CRM export) into validated contacts."""
 
-import codecs
-import csv
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import pandas as pd
 from pydantic import ValidationError
 
+from .csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
 from .errors import InputError
 from .models import Contact, RowError, multi_line, single_line
 
@@ -76,14 +75,7 @@ HEADER_ALIASES: dict[str, str] = {
     _normalise_header(alias): field for field, aliases in _ALIASES.items() for alias in aliases
 }
 
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # xlsx/ods (ZIP), xls (OLE)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_UTF8_BOM = b"\xef\xbb\xbf"
-# On a tie the earlier one wins: a stray comma in header text is likelier than a stray ; or tab.
-_DELIMITERS = ("\t", ";", ",")
-_SNIFF_LIMIT = 65_536
 _HEADER_SEARCH = 10  # records looked at for the header line
-_LATIN1_FALLBACK = "outreach.latin-1-fallback"
 
 
 @dataclass(frozen=True)
@@ -121,10 +113,10 @@ class ContactStream:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self.encoding, head = _detect_encoding(path)
-        self.delimiter = _sniff_delimiter(head)
+        self.encoding, head = detect_encoding(path)
+        self.delimiter = sniff_delimiter(head)
         # A first pass checks the whole file before anything is drafted and counts its records.
-        self.records, unclosed = _scan(self._lines(), self.delimiter, path)
+        self.records, unclosed = scan(self._lines(), self.delimiter, path)
         self._unclosed_last = unclosed
         self._header_at, self._header = self._find_header(path)
         self._layout = _layout(self._header)
@@ -135,10 +127,7 @@ class ContactStream:
         self._repeats: dict[str, list[_Seen]] = {}
 
     def _lines(self) -> Iterator[str]:
-        """The file's physical lines, decoded; only CR, LF and CRLF end a line."""
-        errors = _LATIN1_FALLBACK if self.encoding == "cp1252" else "strict"
-        with self._path.open(encoding=self.encoding, errors=errors, newline="") as handle:
-            yield from handle
+        return lines(self._path, self.encoding)
 
     def _find_header(self, path: Path) -> tuple[int, list[str]]:
         """The header: the first record naming an email column among the first few.
@@ -148,7 +137,7 @@ class ContactStream:
         """
         first: tuple[int, list[str]] | None = None
         seen = 0
-        for position, (_line, cells) in enumerate(_records(self._lines(), self.delimiter)):
+        for position, (_line, cells) in enumerate(records(self._lines(), self.delimiter)):
             if not any(cell.strip() for cell in cells):
                 continue
             header = [single_line(cell.lstrip("\ufeff")) for cell in cells]
@@ -159,17 +148,17 @@ class ContactStream:
             if seen == _HEADER_SEARCH:
                 break
         if first is None:
-            raise InputError(f"{_label(path)} is empty")
+            raise InputError(f"{label(path)} is empty")
         return first
 
     def chunks(self, size: int = 1000) -> Iterator[list[Contact]]:
         """Yield the valid, first-seen contacts in file order, `size` records at a time."""
-        records = _records(self._lines(), self.delimiter)
-        for position, _record in enumerate(records):
+        stream = records(self._lines(), self.delimiter)
+        for position, _record in enumerate(stream):
             if position == self._header_at:
                 break  # title lines above the header, and the header itself
         batch: list[tuple[int, list[str]]] = []
-        for record in records:
+        for record in stream:
             batch.append(record)
             if len(batch) == size:
                 yield self._contacts(batch, last=False)
@@ -213,133 +202,6 @@ def read_contacts(path: Path) -> IngestResult:
     return IngestResult(contacts, stream.errors, stream.encoding, stream.delimiter, stream.columns)
 
 
-def _label(path: Path) -> str:
-    """Name the file for a one-line message."""
-    return "contacts file '{}'".format(" ".join(str(path).splitlines()))
-
-
-def _detect_encoding(path: Path) -> tuple[str, str]:
-    """The file's encoding and its decoded start; InputError for workbooks, binary, empty."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF_LIMIT)
-            if head.startswith(_WORKBOOK_MAGIC):
-                raise InputError(f"{_label(path)} looks like an Excel workbook; save it as CSV")
-            if head.startswith(_UTF16_BOMS):
-                encoding = "utf-16"
-            elif b"\x00" in head:
-                raise InputError(f"{_label(path)} is not a text file (binary data); save it as CSV")
-            else:
-                handle.seek(0)
-                encoding = _utf8_or_cp1252(handle, head)
-    except FileNotFoundError:
-        raise InputError(f"{_label(path)} not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{_label(path)} is a directory, not a file") from None
-    except OSError as exc:
-        if path.is_dir():
-            raise InputError(f"{_label(path)} is a directory, not a file") from None
-        raise InputError(f"{_label(path)} cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = head.decode(encoding, errors=_LATIN1_FALLBACK if encoding == "cp1252" else "ignore")
-    except UnicodeDecodeError:
-        raise InputError(f"{_label(path)} starts like UTF-16 but is not valid UTF-16") from None
-    if not _has_text(path, encoding):
-        raise InputError(f"{_label(path)} is empty")
-    return encoding, text
-
-
-def _utf8_or_cp1252(handle: BinaryIO, head: bytes) -> str:
-    """Strict UTF-8 (with or without BOM) if the whole file decodes, else Windows-1252."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while block := handle.read(1 << 20):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8"
-
-
-def _has_text(path: Path, encoding: str) -> bool:
-    """True when the file holds anything but white space (and a BOM)."""
-    errors = _LATIN1_FALLBACK if encoding == "cp1252" else "strict"
-    try:
-        with path.open(encoding=encoding, errors=errors, newline="") as handle:
-            while block := handle.read(1 << 16):
-                if block.lstrip("\ufeff").strip():
-                    return True
-    except UnicodeDecodeError:
-        raise InputError(f"{_label(path)} starts like UTF-16 but is not valid UTF-16") from None
-    return False
-
-
-def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:
-    """Decode the bytes cp1252 leaves undefined as Latin-1 (C1 controls), as Windows does."""
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return error.object[error.start : error.end].decode("latin-1"), error.end
-
-
-codecs.register_error(_LATIN1_FALLBACK, _latin1_for_undefined)
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Pick the candidate found most often outside quotes on the first non-blank line."""
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for char in text[:_SNIFF_LIMIT]:
-        if char == '"':
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char in counts:
-            counts[char] += 1
-        elif char in "\r\n" and any(counts.values()):
-            break
-    return max(_DELIMITERS, key=counts.__getitem__) if any(counts.values()) else ","
-
-
-def _records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield each non-blank CSV record with the line it starts on."""
-    # The csv module rather than pandas: it reports line numbers through multi-line fields.
-    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
-    start = 1
-    for record in reader:
-        if record:
-            yield start, record
-        start = reader.line_num + 1
-
-
-def _scan(lines: Iterator[str], delimiter: str, path: Path) -> tuple[int, bool]:
-    """Count the records and check the file parses; True if a quote is left open at the end."""
-    count, last_start, reader_lines, quotes = 0, 0, 0, 0
-
-    def counted(lines: Iterator[str]) -> Iterator[str]:
-        nonlocal quotes
-        for line in lines:
-            quotes += line.count('"')
-            yield line
-
-    reader = csv.reader(counted(lines), delimiter=delimiter, skipinitialspace=True)
-    start = 1
-    try:
-        for record in reader:
-            if record:
-                count += 1
-                last_start = start
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError(
-            f"{_label(path)} cannot be read as CSV near line {start} "
-            f"(a quote that is never closed?): {exc}"
-        ) from None
-    reader_lines = reader.line_num
-    # An odd number of quotes and a last record spanning lines: a quote opened and never closed.
-    spans_lines = count > 0 and reader_lines > last_start
-    return count, spans_lines and quotes % 2 == 1
-
-
 def _layout(header: list[str]) -> _Layout:
     """Map each column to a field (first one wins) or an extra key; drop unnamed columns."""
     fields: dict[int, str] = {}
@@ -370,12 +232,12 @@ def _require_columns(layout: _Layout, header: list[str], path: Path) -> None:
     mapped = set(layout.fields.values())
     if "email" not in mapped:
         raise InputError(
-            f"{_label(path)} has no email column; found columns: {found}; "
+            f"{label(path)} has no email column; found columns: {found}; "
             f"name one of: {', '.join(_ALIASES['email'])}"
         )
     if not mapped & {"organisation", "contact_name", "last_name"}:
         raise InputError(
-            f"{_label(path)} has neither an organisation nor a contact-name column; "
+            f"{label(path)} has neither an organisation nor a contact-name column; "
             f"found columns: {found}; name one of: {', '.join(_ALIASES['organisation'])} "
             f"or one of: {', '.join(_ALIASES['contact_name'])}"
         )
