@@ -111,6 +111,10 @@ def test_rules_file_in_the_working_directory_teaches_the_classifier(tmp_path: Pa
     after = json.loads(run_cli("classify", str(contacts), "--format", "json", cwd=tmp_path).stdout)
     assert after[0]["type"] == "advocacy_org"
     assert "Kulturzentrum" in after[0]["evidence"]
+    drafted = run_cli("draft", str(contacts), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    manifest = (tmp_path / "out" / "c" / "manifest.csv").read_text(encoding="utf-8-sig")
+    assert ",advocacy_org," in manifest
     (tmp_path / "outreach-rules.toml").write_text(
         "[advocacy_org]\nterms = [42]\n", encoding="utf-8"
     )

@@ -66,10 +66,11 @@ def cli(ctx: click.Context, env_file: Path | None) -> None:
     default=None,
     help="Folder with the email templates and content (default: the shipped ones).",
 )
+@RULES_OPTION
 @click.pass_obj
 def draft(
     obj: Context, contacts: Path, out: Path, batch: str | None, strict: bool, quiet: bool,
-    templates: Path | None,
+    templates: Path | None, rules: Path | None,
 ) -> None:  # fmt: skip
     """Write one draft email per row of CONTACTS into OUT/BATCH/ for review."""
     from .pipeline import draft_batch
@@ -83,6 +84,7 @@ def draft(
             name,
             settings,
             templates=templates or settings.templates,
+            rules_file=_rules_file(rules),
             progress=progress,
         )
     if not quiet:
