@@ -10,9 +10,8 @@ from email.utils import getaddresses
 from pathlib import Path
 
 from .errors import InputError
+from .files import from_spreadsheet
 from .ledger import NewDraft
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,12 @@ def read_batch(folder: Path) -> Batch:
         if missing:
             raise InputError(f"{manifest}: column(s) missing: {', '.join(sorted(missing))}")
         for line, record in enumerate(reader, start=2):
-            if not _cell(record["draft"]):  # on the opt-out list when drafted: nothing to send
+            if not from_spreadsheet(
+                record["draft"]
+            ):  # on the opt-out list when drafted: nothing to send
                 continue
             try:
-                row = int(_cell(record["row"]))
+                row = int(from_spreadsheet(record["row"]))
             except ValueError:
                 raise InputError(
                     f"{manifest}:{line}: row {record['row']!r} is not a number"
@@ -78,20 +79,13 @@ def read_batch(folder: Path) -> Batch:
             drafts.append(
                 Draft(
                     row=row,
-                    email=_cell(record["email"]),
-                    message_id=_cell(record["message_id"]),
-                    draft=_cell(record["draft"]),
-                    needs_review=_cell(record.get("needs_review") or "") == "yes",
+                    email=from_spreadsheet(record["email"]),
+                    message_id=from_spreadsheet(record["message_id"]),
+                    draft=from_spreadsheet(record["draft"]),
+                    needs_review=from_spreadsheet(record.get("needs_review") or "") == "yes",
                 )
             )
     return Batch(name, folder, tuple(drafts))
-
-
-def _cell(value: str) -> str:
-    """Undo the quote that `files.spreadsheet_safe` puts before formula-like cells."""
-    if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 @dataclass(frozen=True)

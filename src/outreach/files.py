@@ -51,20 +51,40 @@ def spreadsheet_safe(value: object) -> str:
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
+def from_spreadsheet(cell: str) -> str:
+    """Undo spreadsheet_safe: drop the quote put before a formula-like value."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+class SpreadsheetWriter:
+    """CSV rows by column name, every cell spreadsheet-safe; the header is written first."""
+
+    def __init__(
+        self, handle: IO[str], columns: Sequence[str], lineterminator: str = "\r\n"
+    ) -> None:
+        self._writer = csv.writer(handle, lineterminator=lineterminator)
+        self._columns = columns
+        self._writer.writerow(columns)
+
+    def row(self, values: Mapping[str, object]) -> None:
+        """Write one row; missing columns are empty."""
+        self._writer.writerow([spreadsheet_safe(values.get(c, "")) for c in self._columns])
+
+
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
     """Write a UTF-8-with-BOM CSV that Excel opens with the right encoding, atomically."""
     with atomic_open(path, "w", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(columns)
+        writer = SpreadsheetWriter(handle, columns)
         for row in rows:
-            writer.writerow([spreadsheet_safe(row.get(column, "")) for column in columns])
+            writer.row(row)
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
     """The same CSV as text (for standard output), without a BOM."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer = SpreadsheetWriter(buffer, columns, lineterminator="\n")
     for row in rows:
-        writer.writerow([spreadsheet_safe(row.get(column, "")) for column in columns])
+        writer.row(row)
     return buffer.getvalue()

@@ -16,7 +16,7 @@ from pathlib import Path
 from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
 from .errors import InputError
-from .files import atomic_open, atomic_write_bytes, spreadsheet_safe, write_csv
+from .files import SpreadsheetWriter, atomic_open, atomic_write_bytes, write_csv
 from .ingest import open_contacts
 from .language import pick_language
 from .message import MessageWriter
@@ -136,21 +136,21 @@ def draft_batch(
         atomic_open(job.folder / "manifest.csv", "w", encoding="utf-8-sig") as manifest,
         review_page(job.folder / "index.html", batch) as page,
     ):
-        manifest.write(",".join(MANIFEST_COLUMNS) + "\r\n")
+        rows = SpreadsheetWriter(manifest, MANIFEST_COLUMNS)
         for drafted in _draft_all(job, to_draft(), workers if parallel else 1):
             entry = drafted.entry
             while suppressed and suppressed[0].row < entry.row:
-                manifest.write(_suppressed_line(suppressed.pop(0), message_ids))
+                rows.row(_suppressed_row(suppressed.pop(0), message_ids))
                 report.suppressed += 1
             stale.discard(Path(entry.draft).name)
-            manifest.write(_manifest_line(entry, drafted.message_id))
+            rows.row(_manifest_row(entry, drafted.message_id))
             page.add(entry)
             report.drafted += 1
             report.flagged += entry.needs_review
             if progress:
                 progress(report.drafted, total)
         for contact in suppressed:
-            manifest.write(_suppressed_line(contact, message_ids))
+            rows.row(_suppressed_row(contact, message_ids))
             report.suppressed += 1
     report.errors = stream.errors
     pages = {_previews_name(n) for n in range(chunks[0])}
@@ -272,28 +272,24 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _manifest_line(entry: ReviewEntry, message_id: str) -> str:
-    values = (
-        entry.row, entry.email, entry.organisation, entry.contact_name, entry.type,
-        entry.confidence, entry.language, entry.subject, entry.draft,
-        "yes" if entry.needs_review else "no", entry.review_reason, entry.evidence, message_id,
-    )  # fmt: skip
-    return ",".join(_csv_cell(spreadsheet_safe(value)) for value in values) + "\r\n"
+def _manifest_row(entry: ReviewEntry, message_id: str) -> dict[str, object]:
+    fields = ("row", "email", "organisation", "contact_name", "type", "confidence", "language",
+              "subject", "draft", "review_reason", "evidence")  # fmt: skip
+    row: dict[str, object] = {name: getattr(entry, name) for name in fields}
+    return {**row, "needs_review": "yes" if entry.needs_review else "no", "message_id": message_id}
 
 
-def _suppressed_line(contact: Contact, writer: MessageWriter) -> str:
-    """A manifest line for an address on the opt-out list: flagged, and no draft."""
-    values = (
-        contact.row, contact.email, contact.organisation, contact.contact_name, "", "", "", "",
-        "", "yes", "on the opt-out list: not drafted", "", writer.message_id(contact),
-    )  # fmt: skip
-    return ",".join(_csv_cell(spreadsheet_safe(value)) for value in values) + "\r\n"
-
-
-def _csv_cell(text: str) -> str:
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+def _suppressed_row(contact: Contact, writer: MessageWriter) -> dict[str, object]:
+    """A manifest row for an address on the opt-out list: flagged, and no draft."""
+    return {
+        "row": contact.row,
+        "email": contact.email,
+        "organisation": contact.organisation,
+        "contact_name": contact.contact_name,
+        "needs_review": "yes",
+        "review_reason": "on the opt-out list: not drafted",
+        "message_id": writer.message_id(contact),
+    }
 
 
 def draft_file_name(contact: Contact) -> str:

@@ -54,8 +54,6 @@ class Renderer:
     """Renders emails; holds the compiled templates, the content and the inlined-CSS cache."""
 
     def __init__(self, templates: Path, settings: Settings) -> None:
-        self._templates = templates
-        self._settings = settings
         loader = jinja2.FileSystemLoader(str(templates))
         options: dict[str, Any] = {
             "loader": loader,
@@ -175,10 +173,8 @@ def _inline_skeleton(skeleton: str) -> str | None:
 
 def inline_css(html: str) -> str:
     """Inline the `<style>` rules into the tags with premailer (kept for `@media`)."""
-    import cssutils
     from premailer import Premailer
 
-    cssutils.log.setLevel(logging.CRITICAL)
     return str(
         Premailer(
             html,
