@@ -8,7 +8,7 @@ import pytest
 
 from outreach import ledger as ledger_module
 from outreach.errors import InputError, LedgerError, SettingsError
-from outreach.ledger import SCHEMA_VERSION, Ledger, NewDraft, backoff
+from outreach.ledger import APPROVED, DRAFTED, SCHEMA_VERSION, Ledger, NewDraft, backoff
 from outreach.schedule import RateLimiter, daily_allowance, parse_window
 from outreach.suppression import Suppressions, load_suppressions, normalise
 
@@ -157,3 +157,17 @@ def test_loading_suppressions_without_a_ledger_creates_nothing(tmp_path: Path) -
     with Ledger(path) as ledger:
         ledger.add_suppressions(["@example.net"], "test")
     assert load_suppressions(path).matches("someone@example.net")
+
+
+def test_atomic_groups_changes_and_rolls_back_together(tmp_path: Path) -> None:
+    drafts = [NewDraft(f"<{i}@x>", "b", i, f"d{i}.eml", f"a{i}@example.org") for i in (1, 2)]
+    with Ledger(tmp_path / "o.db") as ledger:
+        ledger.enter(drafts)
+        with ledger.atomic():
+            assert ledger.move("<1@x>", APPROVED, allowed_from=(DRAFTED,))
+            assert ledger.move("<2@x>", APPROVED, allowed_from=(DRAFTED,))
+        with pytest.raises(RuntimeError), ledger.atomic():
+            ledger.move("<1@x>", DRAFTED, allowed_from=(APPROVED,))
+            raise RuntimeError("stop halfway")
+        states = [entry.state for entry in ledger.entries(["<1@x>", "<2@x>"]).values()]
+    assert states == [APPROVED, APPROVED]

@@ -81,27 +81,34 @@ def approve(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalRe
     ledger.enter(batch.for_ledger())
     entries = ledger.entries(draft.message_id for draft in batch.drafts)
     report = ApprovalReport()
-    for draft in drafts:
-        current = read_draft(batch.path(draft))
-        if current.message_id != draft.message_id:
-            raise InputError(
-                f"draft '{batch.path(draft)}' has Message-ID {current.message_id or 'none'},"
-                f" the manifest says {draft.message_id}: draft the batch again"
-            )
-        state = entries[draft.message_id].state
-        moved = state in APPROVABLE and ledger.move(
-            draft.message_id,
-            APPROVED,
-            allowed_from=APPROVABLE,
-            reply="approved",
-            sha256=current.sha256,
-            recipient=current.recipient,
-        )
-        if moved:
-            report.changed += 1
-        else:
-            report.skip(state, draft.row)
+    with ledger.atomic():
+        for draft in drafts:
+            _approve_one(ledger, batch, draft, entries[draft.message_id].state, report)
     return report
+
+
+def _approve_one(
+    ledger: Ledger, batch: Batch, draft: Draft, state: str, report: ApprovalReport
+) -> None:
+    """Approve one draft as its file is now, or note why it was left alone."""
+    current = read_draft(batch.path(draft))
+    if current.message_id != draft.message_id:
+        raise InputError(
+            f"draft '{batch.path(draft)}' has Message-ID {current.message_id or 'none'},"
+            f" the manifest says {draft.message_id}: draft the batch again"
+        )
+    moved = state in APPROVABLE and ledger.move(
+        draft.message_id,
+        APPROVED,
+        allowed_from=APPROVABLE,
+        reply="approved",
+        sha256=current.sha256,
+        recipient=current.recipient,
+    )
+    if moved:
+        report.changed += 1
+    else:
+        report.skip(state, draft.row)
 
 
 def reject(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalReport:
@@ -109,14 +116,15 @@ def reject(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalRep
     ledger.enter(batch.for_ledger())
     entries = ledger.entries(draft.message_id for draft in batch.drafts)
     report = ApprovalReport()
-    for draft in drafts:
-        state = entries[draft.message_id].state
-        if state in REJECTABLE and ledger.move(
-            draft.message_id, REJECTED, allowed_from=REJECTABLE, reply="rejected"
-        ):
-            report.changed += 1
-        else:
-            report.skip(state, draft.row)
+    with ledger.atomic():
+        for draft in drafts:
+            state = entries[draft.message_id].state
+            if state in REJECTABLE and ledger.move(
+                draft.message_id, REJECTED, allowed_from=REJECTABLE, reply="rejected"
+            ):
+                report.changed += 1
+            else:
+                report.skip(state, draft.row)
     return report
 
 

@@ -154,7 +154,13 @@ class Ledger:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed (and with synchronous=FULL, on disk) at the end."""
+        """One write transaction, committed (and with synchronous=FULL, on disk) at the end.
+
+        Inside `atomic()`, it joins the open transaction instead.
+        """
+        if self._db.in_transaction:
+            yield self._db
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -162,6 +168,16 @@ class Ledger:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Group many changes into one transaction: all are on disk at the end, or none.
+
+        For commands a person runs over a whole batch (approve, reject); never around a
+        network step, where each change must be committed before the next.
+        """
+        with self._transaction():
+            yield
 
     # Reading
 
