@@ -30,7 +30,7 @@ from .ledger import (
 from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from .settings import Settings
 from .smtp import Connection, Outcome, connect, envelope_address
-from .suppression import Suppressions
+from .suppression import suppressions_in
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,8 @@ class _Run:
         ledger.enter(self.batch.for_ledger())
         queue = ledger.due(self.batch.message_ids())
         report.due = len(queue)
-        suppressions = Suppressions.of(entry for entry, *_ in ledger.suppression_entries())
-        since = self.runtime.now() - timedelta(hours=24)
-        allowance = daily_allowance(self.settings.daily_limit, ledger.delivered_since(since))
+        suppressions = suppressions_in(ledger)
+        allowance = _allowance(ledger, self.settings, self.runtime)
         attempted = losses = 0
         try:
             for done, queued in enumerate(queue):
@@ -304,6 +303,12 @@ class _Run:
         )
 
 
+def _allowance(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
+    """Messages the daily limit still allows over the rolling 24 hours (None: no limit)."""
+    since = runtime.now() - timedelta(hours=24)
+    return daily_allowance(settings.daily_limit, ledger.delivered_since(since))
+
+
 def _plan(
     batch: Batch,
     settings: Settings,
@@ -317,9 +322,8 @@ def _plan(
         return report  # no ledger yet: nothing has been approved
     with Ledger(settings.db, now=runtime.now, readonly=True) as ledger:
         queue = ledger.due(batch.message_ids())
-        suppressions = Suppressions.of(entry for entry, *_ in ledger.suppression_entries())
-        since = runtime.now() - timedelta(hours=24)
-        allowance = daily_allowance(settings.daily_limit, ledger.delivered_since(since))
+        suppressions = suppressions_in(ledger)
+        allowance = _allowance(ledger, settings, runtime)
     report.due = len(queue)
     now = runtime.now()
     if window is not None and not window.contains(now):

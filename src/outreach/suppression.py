@@ -67,7 +67,12 @@ def load_suppressions(db_path: Path) -> Suppressions:
     if not db_path.is_file():
         return Suppressions()
     with Ledger(db_path) as ledger:
-        return Suppressions.of(entry for entry, _added, _source in ledger.suppression_entries())
+        return suppressions_in(ledger)
+
+
+def suppressions_in(ledger: Ledger) -> Suppressions:
+    """The list held in an open ledger."""
+    return Suppressions.of(entry for entry, _added, _source in ledger.suppression_entries())
 
 
 def add(ledger: Ledger, entries: Iterable[str], source: str = "command line") -> int:
