@@ -114,22 +114,23 @@ def draft_batch(
         settings, batch, _batch_date(out / batch, batch), out / batch, templates_dir(templates),
         rules_file,
     )  # fmt: skip
-    _Drafter(job)  # load templates, content and rules here, so their errors stop the run early
+    # Made here, before anything is written, so that template, content and rules errors
+    # stop the run early; it drafts too unless worker processes do.
+    drafter = _Drafter(job)
     report = BatchReport(folder=job.folder)
     opted_out = load_suppressions(settings.db)
     suppressed: list[Contact] = []  # few; written to the manifest in row order
-    chunks: list[int] = [0]
 
     def to_draft() -> Iterator[tuple[int, list[Contact]]]:
         for number, contacts in enumerate(stream.chunks(CHUNK)):
             suppressed.extend(c for c in contacts if opted_out.matches(c.email_ascii))
-            chunks[0] = number + 1
             yield number, [c for c in contacts if not opted_out.matches(c.email_ascii)]
 
     message_ids = MessageWriter(settings, batch, job.date)
     # Drafts of an earlier run: each one drafted again is struck off, the rest are stale.
     # (Remembering the old names rather than the new keeps a fresh batch's memory flat.)
     stale = _existing(job.folder / DRAFTS, "*.eml")
+    pages: set[str] = set()
     total = max(stream.records - 1, 0)  # less the header; bad rows make it an upper bound
     parallel = stream.records > PARALLEL_FROM
     with (
@@ -137,12 +138,13 @@ def draft_batch(
         review_page(job.folder / "index.html", batch) as page,
     ):
         rows = SpreadsheetWriter(manifest, MANIFEST_COLUMNS)
-        for drafted in _draft_all(job, to_draft(), workers if parallel else 1):
+        for drafted in _draft_all(job, to_draft(), workers if parallel else 1, drafter):
             entry = drafted.entry
             while suppressed and suppressed[0].row < entry.row:
                 rows.row(_suppressed_row(suppressed.pop(0), message_ids))
                 report.suppressed += 1
             stale.discard(Path(entry.draft).name)
+            pages.add(Path(entry.preview.partition("#")[0]).name)
             rows.row(_manifest_row(entry, drafted.message_id))
             page.add(entry)
             report.drafted += 1
@@ -153,7 +155,6 @@ def draft_batch(
             rows.row(_suppressed_row(contact, message_ids))
             report.suppressed += 1
     report.errors = stream.errors
-    pages = {_previews_name(n) for n in range(chunks[0])}
     _remove(job.folder / DRAFTS, stale)
     _remove(job.folder / PREVIEWS, _existing(job.folder / PREVIEWS, "*.html") - pages)
     write_csv(job.folder / "errors.csv", ERROR_COLUMNS, (e.model_dump() for e in report.errors))
@@ -162,12 +163,14 @@ def draft_batch(
 
 
 def _draft_all(
-    job: DraftJob, chunks: Iterator[tuple[int, list[Contact]]], workers: int | None
+    job: DraftJob,
+    chunks: Iterator[tuple[int, list[Contact]]],
+    workers: int | None,
+    drafter: "_Drafter",
 ) -> Iterator[Drafted]:
     """Draft every chunk in input order, in worker processes unless `workers` is 1."""
     workers = workers if workers is not None else _cpu_count()
     if workers <= 1:
-        drafter = _Drafter(job)
         for number, chunk in chunks:
             yield from drafter.draft(number, chunk)
         return
