@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from email.utils import format_datetime, formataddr, parseaddr
 
-from .models import Contact, ascii_domain
+from .models import Contact, ascii_address, ascii_domain
 from .render import RenderedEmail
 from .settings import Settings
 
@@ -97,8 +97,7 @@ def quoted_printable(text: str) -> bytes:
 def encode_address(value: str) -> str:
     """An address header value: RFC 2047 display name when needed, IDNA domain."""
     name, address = parseaddr(value)
-    local, _, domain = address.rpartition("@")
-    return _named_address(name, f"{local}@{ascii_domain(domain)}")
+    return _named_address(name, ascii_address(address))
 
 
 def _named_address(name: str, address: str) -> str:
