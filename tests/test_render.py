@@ -1,14 +1,17 @@
 """Rendering: text wrapping, the German opening note, and the inlined-CSS cache."""
 
+import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from outreach.content import templates_dir
 from outreach.models import Classification, Contact
-from outreach.render import Renderer, inline_css, opening_note, wrap_text
+from outreach.render import PERSONAL, Renderer, inline_css, opening_note, wrap_text
 from outreach.salutation import parse_person
 from outreach.settings import Settings
+from outreach.variants import prints_values_only
 
 
 def contact(**fields: str) -> Contact:
@@ -106,3 +109,87 @@ def test_html_is_inlined_and_keeps_the_doctype(settings: Settings) -> None:
     assert '<td class="content" style="' in email.html
     assert "@media" in email.html  # kept for small screens
     assert 'lang="de"' in email.html
+
+
+def test_every_personal_value_of_the_context_is_known_as_personal(settings: Settings) -> None:
+    renderer = Renderer(templates_dir(), settings)
+    target = contact(contact_name="Jane Roe")
+    person = parse_person(target.contact_name, target.salutation, target.title, target.country)
+    _shared, personal = renderer.context(target, kind("media"), "en", person)
+    assert set(personal) == PERSONAL
+
+
+@pytest.mark.parametrize("name", ["subject.txt.j2", "body.txt.j2", "body.html.j2"])
+def test_the_shipped_templates_are_rendered_once_per_variant(name: str) -> None:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())))
+    assert prints_values_only(env, name, PERSONAL | {"subject"})
+
+
+@pytest.mark.parametrize(
+    ("source", "by_variant"),
+    [
+        ("{{ note }} {{ extra.Ort }} {{ extra['Ort'] }}", True),
+        ("{% if not note %}-{% elif note and organisation %}{{ note }}{% endif %}", True),
+        ("{% for o in offers %}{{ o.title }}{% endfor %}{{ greeting }}", True),
+        ("{{ greeting | lower }}", False),
+        ('{% if country == "Deutschland" %}Hallo{% endif %}', False),
+        ("{% if note|length > 20 %}lang{% endif %}", False),
+        ("{{ note if note else 'x' }}", False),
+        ("{% set n = note %}{{ n }}", False),
+        ("{% for note in offers %}{{ note }}{% endfor %}", False),
+        ("{{ extra }}", False),
+        ("{{ organisation ~ '!' }}", False),
+        ("{{ organisation.upper() }}", False),
+        ('{% include "other.j2" %}', False),
+        ("{% macro m(x) %}{{ x }}{% endmacro %}{{ m(note) }}", False),
+    ],
+)
+def test_a_template_is_rendered_per_variant_only_when_it_just_prints_values(
+    source: str, by_variant: bool
+) -> None:
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.j2": source, "other.j2": "x"}))
+    assert prints_values_only(env, "t.j2", PERSONAL) is by_variant
+
+
+def test_a_template_that_compares_a_value_renders_each_email_on_its_own(
+    tmp_path: Path, settings: Settings
+) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    body = folder / "body.txt.j2"
+    test = '{% if country == "Schweiz" %}Grüezi!{% else %}Guten Tag!{% endif %}\n'
+    body.write_text(test + body.read_text(encoding="utf-8"), encoding="utf-8")
+    renderer = Renderer(folder, settings)
+    first = renderer.render(contact(country="Deutschland"), kind("media"), "de")
+    second = renderer.render(contact(country="Schweiz"), kind("media"), "de")
+    assert first.text.startswith("Guten Tag!") and second.text.startswith("Grüezi!")
+
+
+@pytest.mark.parametrize("type_key", ["media", "general", "policymaker"])
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_per_variant_text_and_subject_equal_rendering_each_email(
+    settings: Settings, type_key: str, language: str
+) -> None:
+    renderer = Renderer(templates_dir(), settings)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    people = [
+        {"contact_name": "Käthe Schäfer", "salutation": "Frau", "title": "Dr."},
+        {"note": "Mit Interesse {{ 7*7 }} lasen wir QXOUTREACH0000QX.", "country": "AT"},
+        {"organisation": "", "contact_name": "Jo Doe", "description": "a\nb"},
+        {"organisation": "A & B <i>"},
+    ]
+    for fields in people:
+        target = contact(**fields)
+        email = renderer.render(target, kind(type_key), language)
+        person = parse_person(target.contact_name, target.salutation, target.title, target.country)
+        shared, personal = renderer.context(target, kind(type_key), language, person)
+        subject = env.get_template("subject.txt.j2").render({**shared, **personal})
+        text = env.get_template("body.txt.j2").render({**shared, **personal})
+        assert email.subject == " ".join(subject.split())
+        assert email.text == wrap_text(text)

@@ -1,36 +1,31 @@
 """Render the subject, text and HTML parts of one email from Jinja2 templates."""
 
 import logging
-import re
 import textwrap
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import escape
 
 from .content import Content, load_content
 from .errors import ContentError
 from .models import Classification, Contact
 from .salutation import Person, greeting, parse_person
 from .settings import Settings
+from .variants import VariantCache, fill, html_quote, prints_values_only, shape, tokenise
 
 TEXT_WIDTH = 78
-_MAX_VARIANTS = 1024
 SUBJECT_TEMPLATE = "subject.txt.j2"
 TEXT_TEMPLATE = "body.txt.j2"
 HTML_TEMPLATE = "body.html.j2"
-
-# Personal values are replaced by these tokens while premailer inlines the CSS, so that its
-# (slow) output can be reused for every email with the same structure. Tokens are plain
-# ASCII letters and digits, which premailer and lxml pass through unchanged.
-_TOKEN = "QXOUTREACH{:04d}QX"
-_TOKEN_PATTERN = re.compile(r"QXOUTREACH(\d{4})QX")
-_ANY_TOKEN = re.compile(r"qxoutreach", re.IGNORECASE)
+# The context values that differ from email to email; the rest is shared by a type and language.
+PERSONAL = frozenset(
+    {"greeting", "note", "organisation", "contact_name", "email", "website", "description",
+     "country", "extra"}
+)  # fmt: skip
 
 # Words that may open a German sentence but are written in lower case after the salutation comma.
 _GERMAN_LOWERCASE_OPENERS = frozenset(
@@ -65,14 +60,15 @@ class Renderer:
         self._text_env = jinja2.Environment(autoescape=False, **options)  # plain text: no escaping
         self._html_env = jinja2.Environment(autoescape=True, **options)
         try:
-            self._subject = self._text_env.get_template(SUBJECT_TEMPLATE)
-            self._text = self._text_env.get_template(TEXT_TEMPLATE)
-            self._html = self._html_env.get_template(HTML_TEMPLATE)
+            self._subject = _Part(self._text_env, SUBJECT_TEMPLATE, PERSONAL)
+            self._text = _Part(self._text_env, TEXT_TEMPLATE, PERSONAL)
+            self._html = _Part(
+                self._html_env, HTML_TEMPLATE, PERSONAL | {"subject"}, inline_css, html_quote
+            )
         except jinja2.TemplateNotFound as exc:
             raise ContentError(f"template '{exc.name}' not found in {templates}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError(f"{exc.filename}:{exc.lineno}: {exc.message}") from None
-        self._inlined: dict[str, str | None] = {}
         self._content = {language: load_content(language, templates) for language in ("de", "en")}
         self._signatures = {
             language: settings.signature_lines(language) for language in self._content
@@ -92,10 +88,11 @@ class Renderer:
             contact.contact_name, contact.salutation, contact.title, contact.country
         )
         shared, personal = self.context(contact, classification, language, person)
+        variant = (language, classification.type)  # decides every shared value
         try:
-            subject = " ".join(self._subject.render({**shared, **personal}).split())
-            text = wrap_text(self._text.render({**shared, **personal}))
-            html = self._render_html(shared, personal, subject)
+            subject = " ".join(self._subject.render(variant, shared, personal).split())
+            text = wrap_text(self._text.render(variant, shared, personal))
+            html = self._html.render(variant, shared, {**personal, "subject": subject})
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
         return RenderedEmail(subject, text, html, recipient_name(contact, person))
@@ -133,42 +130,39 @@ class Renderer:
         }
         return shared, personal
 
-    def _render_html(self, shared: dict[str, Any], personal: dict[str, Any], subject: str) -> str:
-        values: list[str] = []
-        tokens = _tokenise({**personal, "subject": subject}, values)
-        skeleton = self._html.render({**shared, **tokens})
-        if skeleton not in self._inlined:
-            if len(self._inlined) >= _MAX_VARIANTS:
-                self._inlined.clear()
-            self._inlined[skeleton] = _inline_skeleton(skeleton)
-        inlined = self._inlined[skeleton]
-        if inlined is None:  # a template filter altered a token: inline this email on its own
-            return inline_css(self._html.render({**shared, **personal, "subject": subject}))
-        return _TOKEN_PATTERN.sub(lambda m: str(escape(values[int(m.group(1))])), inlined)
 
+class _Part:
+    """One template of the email, rendered once per variant where its use of values allows."""
 
-def _tokenise(values: Mapping[str, Any], collected: list[str]) -> dict[str, Any]:
-    """Replace every non-empty string (nested in dicts too) by a token, collecting the originals."""
-    result: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, str) and value:
-            result[key] = _TOKEN.format(len(collected))
-            collected.append(value)
-        elif isinstance(value, Mapping):
-            result[key] = _tokenise(value, collected)
-        else:
-            result[key] = value
-    return result
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        name: str,
+        personal: frozenset[str],
+        finish: Callable[[str], str] = str,
+        quote: Callable[[str], str] = str,
+    ) -> None:
+        self.template = env.get_template(name)
+        self._by_variant = prints_values_only(env, name, personal)
+        self._skeletons = VariantCache(finish)
+        self._finish = finish
+        self._quote = quote
 
-
-def _inline_skeleton(skeleton: str) -> str | None:
-    """Inline a tokenised page; None when the tokens did not all pass through intact."""
-    if len(_TOKEN_PATTERN.findall(skeleton)) != len(_ANY_TOKEN.findall(skeleton)):
-        return None
-    inlined = inline_css(skeleton)
-    if Counter(_TOKEN_PATTERN.findall(inlined)) != Counter(_TOKEN_PATTERN.findall(skeleton)):
-        return None
-    return inlined
+    def render(
+        self, variant: tuple[str, str], shared: dict[str, Any], personal: dict[str, Any]
+    ) -> str:
+        """This email's part: the variant's skeleton with its values, else rendered in full."""
+        if self._by_variant:
+            values: list[str] = []
+            tokens = tokenise(personal, values)
+            key = shape(tokens)
+            if key is not None:
+                skeleton = self._skeletons.skeleton(
+                    (variant, key), lambda: self.template.render({**shared, **tokens})
+                )
+                if skeleton is not None:
+                    return fill(skeleton, values, self._quote)
+        return self._finish(self.template.render({**shared, **personal}))
 
 
 def inline_css(html: str) -> str:

@@ -1,0 +1,150 @@
+"""Render a template once per variant with placeholder tokens, then fill in each email's values.
+
+Emails of one type and language differ only in personal values (names, the note …). When a
+template only prints those values or tests whether they are empty, its output for any email is
+its output for the tokenised context with each token replaced by the value. That is checked on
+the template's syntax tree; other templates are rendered for every email.
+"""
+
+import re
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from markupsafe import escape
+
+# Plain ASCII letters and digits, which Jinja, premailer and lxml pass through unchanged.
+TOKEN = "QXOUTREACH{:04d}QX"
+TOKEN_PATTERN = re.compile(r"QXOUTREACH(\d{4})QX")
+ANY_TOKEN = re.compile(r"qxoutreach", re.IGNORECASE)
+_MAX_VARIANTS = 1024
+
+# Statements whose effect on a value cannot be seen in this template's own tree.
+_OPAQUE_STATEMENTS = (
+    nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Macro, nodes.CallBlock,
+)  # fmt: skip
+
+
+def tokenise(values: Mapping[str, Any], collected: list[str]) -> dict[str, Any]:
+    """Replace every non-empty string (nested in dicts too) by a token, collecting the originals."""
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str) and value:
+            result[key] = TOKEN.format(len(collected))
+            collected.append(value)
+        elif isinstance(value, Mapping):
+            result[key] = tokenise(value, collected)
+        else:
+            result[key] = value
+    return result
+
+
+def fill(skeleton: str, values: list[str], quote: Callable[[str], str] = str) -> str:
+    """Put each value (quoted) in place of its token."""
+    return TOKEN_PATTERN.sub(lambda m: quote(values[int(m.group(1))]), skeleton)
+
+
+def html_quote(value: str) -> str:
+    """A value as Jinja's autoescape prints it."""
+    return str(escape(value))
+
+
+def prints_values_only(env: jinja2.Environment, name: str, personal: frozenset[str]) -> bool:
+    """True when template `name` only prints the personal values or tests them for emptiness."""
+    assert env.loader is not None
+    source, _filename, _uptodate = env.loader.get_source(env, name)
+    try:
+        _visit(env.parse(source), personal, "")
+    except _Unsafe:
+        return False
+    return True
+
+
+class _Unsafe(Exception):
+    """A personal value is used in a way the tokens cannot stand in for."""
+
+
+def _visit(node: nodes.Node, personal: frozenset[str], place: str) -> None:
+    """Walk the tree; `place` is "output" or "test" where a bare personal value is allowed."""
+    if isinstance(node, _OPAQUE_STATEMENTS):
+        raise _Unsafe
+    if _personal_value(node, personal):
+        if place not in ("output", "test"):
+            raise _Unsafe
+        return
+    if isinstance(node, nodes.Name) and node.name in personal:
+        raise _Unsafe  # stored to, passed as a parameter, or `extra` used as a whole
+    if isinstance(node, nodes.Output):
+        for child in node.nodes:
+            _visit(child, personal, "output")
+        return
+    if isinstance(node, nodes.If):
+        _visit(node.test, personal, "test")
+        for statement in (*node.body, *node.elif_, *node.else_):
+            _visit(statement, personal, "")
+        return
+    if isinstance(node, nodes.Not | nodes.And | nodes.Or) and place == "test":
+        for operand in node.iter_child_nodes():
+            _visit(operand, personal, "test")
+        return
+    for inner in node.iter_child_nodes():
+        _visit(inner, personal, "")
+
+
+def _personal_value(node: nodes.Node, personal: frozenset[str]) -> bool:
+    """`name` for a personal string, or `extra.key` / `extra["key"]` for a column's value."""
+    if isinstance(node, nodes.Name):
+        return node.ctx == "load" and node.name in personal and node.name != "extra"
+    keyed = isinstance(node, nodes.Getattr) or (
+        isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
+    )
+    target = getattr(node, "node", None)
+    return (
+        keyed and isinstance(target, nodes.Name) and target.name == "extra" and "extra" in personal
+    )
+
+
+class VariantCache:
+    """Skeletons of one template by variant; `finish` turns a fresh skeleton into the cached one."""
+
+    def __init__(self, finish: Callable[[str], str | None] = lambda skeleton: skeleton) -> None:
+        self._finish = finish
+        self._skeletons: dict[Hashable, str | None] = {}
+
+    def skeleton(self, key: Hashable, render: Callable[[], str]) -> str | None:
+        """The finished skeleton for `key`, rendered on first use; None if a token was lost."""
+        if key not in self._skeletons:
+            if len(self._skeletons) >= _MAX_VARIANTS:
+                self._skeletons.clear()
+            self._skeletons[key] = _checked(render(), self._finish)
+        return self._skeletons[key]
+
+
+def _checked(skeleton: str, finish: Callable[[str], str | None]) -> str | None:
+    """The finished skeleton, or None when a token was altered on the way."""
+    if len(TOKEN_PATTERN.findall(skeleton)) != len(ANY_TOKEN.findall(skeleton)):
+        return None
+    finished = finish(skeleton)
+    if finished is None or sorted(TOKEN_PATTERN.findall(finished)) != sorted(
+        TOKEN_PATTERN.findall(skeleton)
+    ):
+        return None
+    return finished
+
+
+def shape(tokens: Mapping[str, Any]) -> Hashable | None:
+    """A key for a tokenised context (which values are present, in order); None if unhashable."""
+    key = _frozen(tokens)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _frozen(tokens: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(
+        (key, _frozen(value) if isinstance(value, Mapping) else value)
+        for key, value in tokens.items()
+    )
