@@ -15,7 +15,7 @@ from .errors import ContentError
 from .models import Classification, Contact
 from .salutation import Person, greeting, parse_person
 from .settings import Settings
-from .variants import VariantCache, fill, html_quote, prints_values_only, shape, tokenise
+from .variants import Tokenised, VariantCache, fill, html_quote, prints_values_only
 
 TEXT_WIDTH = 78
 SUBJECT_TEMPLATE = "subject.txt.j2"
@@ -89,10 +89,16 @@ class Renderer:
         )
         shared, personal = self.context(contact, classification, language, person)
         variant = (language, classification.type)  # decides every shared value
+        tokenised = Tokenised.of(personal)
         try:
-            subject = " ".join(self._subject.render(variant, shared, personal).split())
-            text = wrap_text(self._text.render(variant, shared, personal))
-            html = self._html.render(variant, shared, {**personal, "subject": subject})
+            subject = " ".join(self._subject.render(variant, shared, personal, tokenised).split())
+            text = wrap_text(self._text.render(variant, shared, personal, tokenised))
+            html = self._html.render(
+                variant,
+                shared,
+                {**personal, "subject": subject},
+                tokenised.adding("subject", subject),
+            )
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
         return RenderedEmail(subject, text, html, recipient_name(contact, person))
@@ -149,19 +155,20 @@ class _Part:
         self._quote = quote
 
     def render(
-        self, variant: tuple[str, str], shared: dict[str, Any], personal: dict[str, Any]
+        self,
+        variant: tuple[str, str],
+        shared: dict[str, Any],
+        personal: dict[str, Any],
+        tokenised: Tokenised,
     ) -> str:
         """This email's part: the variant's skeleton with its values, else rendered in full."""
-        if self._by_variant:
-            values: list[str] = []
-            tokens = tokenise(personal, values)
-            key = shape(tokens)
-            if key is not None:
-                skeleton = self._skeletons.skeleton(
-                    (variant, key), lambda: self.template.render({**shared, **tokens})
-                )
-                if skeleton is not None:
-                    return fill(skeleton, values, self._quote)
+        if self._by_variant and tokenised.key is not None:
+            tokens = tokenised.tokens
+            skeleton = self._skeletons.skeleton(
+                (variant, tokenised.key), lambda: self.template.render({**shared, **tokens})
+            )
+            if skeleton is not None:
+                return fill(skeleton, tokenised.values, self._quote)
         return self._finish(self.template.render({**shared, **personal}))
 
 

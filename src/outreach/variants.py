@@ -8,6 +8,7 @@ the template's syntax tree; other templates are rendered for every email.
 
 import re
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -26,18 +27,59 @@ _OPAQUE_STATEMENTS = (
 )  # fmt: skip
 
 
-def tokenise(values: Mapping[str, Any], collected: list[str]) -> dict[str, Any]:
-    """Replace every non-empty string (nested in dicts too) by a token, collecting the originals."""
+@dataclass(frozen=True)
+class Tokenised:
+    """Personal values replaced by tokens: the values, the tokenised context and its variant key."""
+
+    values: list[str]
+    tokens: dict[str, Any]
+    key: Hashable | None  # None when a value cannot be part of a key: render such emails in full
+
+    @classmethod
+    def of(cls, personal: Mapping[str, Any]) -> "Tokenised":
+        """Tokenise every non-empty string (nested in dicts too)."""
+        values: list[str] = []
+        tokens, key = _tokenise(personal, values)
+        try:
+            hash(key)
+        except TypeError:
+            return cls(values, tokens, None)
+        return cls(values, tokens, key)
+
+    def adding(self, name: str, value: str) -> "Tokenised":
+        """The same with one more top-level value."""
+        if not value:
+            return Tokenised(
+                self.values, {**self.tokens, name: value}, _extended(self.key, name, value)
+            )
+        token = TOKEN.format(len(self.values))
+        return Tokenised(
+            [*self.values, value], {**self.tokens, name: token}, _extended(self.key, name, token)
+        )
+
+
+def _extended(key: Hashable | None, name: str, value: str) -> Hashable | None:
+    return None if key is None else (key, name, value)
+
+
+def _tokenise(
+    values: Mapping[str, Any], collected: list[str]
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The tokenised mapping and its key; the originals are appended to `collected`."""
     result: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, str) and value:
-            result[key] = TOKEN.format(len(collected))
+    key: list[Any] = []
+    for name, value in values.items():
+        if type(value) is str and value:
+            result[name] = token = TOKEN.format(len(collected))
             collected.append(value)
+            key.append((name, token))
         elif isinstance(value, Mapping):
-            result[key] = tokenise(value, collected)
+            result[name], inner = _tokenise(value, collected)
+            key.append((name, inner))
         else:
-            result[key] = value
-    return result
+            result[name] = value
+            key.append((name, value))
+    return result, tuple(key)
 
 
 def fill(skeleton: str, values: list[str], quote: Callable[[str], str] = str) -> str:
@@ -131,20 +173,3 @@ def _checked(skeleton: str, finish: Callable[[str], str | None]) -> str | None:
     ):
         return None
     return finished
-
-
-def shape(tokens: Mapping[str, Any]) -> Hashable | None:
-    """A key for a tokenised context (which values are present, in order); None if unhashable."""
-    key = _frozen(tokens)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
-def _frozen(tokens: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(
-        (key, _frozen(value) if isinstance(value, Mapping) else value)
-        for key, value in tokens.items()
-    )
