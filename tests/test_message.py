@@ -1,6 +1,7 @@
 """The direct MIME writer: every draft parses back to exactly what was rendered."""
 
 import email
+import itertools
 import random
 from datetime import UTC, datetime
 from email import policy
@@ -88,3 +89,25 @@ def test_a_line_break_in_a_header_value_is_refused(settings: Settings) -> None:
         build(settings, "Hi\r\nBcc: x@example.com", "Jane", "t\n", "h\n", "a@example.org")
     with pytest.raises(HeaderInjectionError):
         build(settings, "Hi", "Jane\nBcc: x@example.com", "t\n", "h\n", "a@example.org")
+
+
+def test_encoded_words_split_between_characters_and_fill_each_word() -> None:
+    import base64
+
+    from outreach.message import _WORD_BYTES, encode_text
+
+    generator = random.Random(7)
+    for _ in range(300):
+        text = "".join(generator.choice(ALPHABET + "😀𝄞") for _ in range(generator.randint(1, 90)))
+        if text.isascii():
+            continue
+        encoded = encode_text(text, len("Subject: "))
+        pieces = encoded.split("\r\n ")
+        assert all(p.startswith("=?utf-8?b?") and p.endswith("?=") for p in pieces)
+        words = [base64.b64decode(piece[10:-2]) for piece in pieces]
+        assert b"".join(words).decode("utf-8") == text
+        assert all(len(word) <= _WORD_BYTES for word in words)
+        for word, following in itertools.pairwise(words):
+            word.decode("utf-8")  # whole characters only
+            first = following.decode("utf-8")[0].encode("utf-8")
+            assert len(word) + len(first) > _WORD_BYTES  # greedy: the next character did not fit

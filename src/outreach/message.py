@@ -113,16 +113,15 @@ def encode_text(text: str, first_line_used: int) -> str:
     """A header text: folded ASCII as it is, else RFC 2047 base64 encoded words."""
     if text.isascii():
         return _fold_words(text, first_line_used)
-    words, chunk, size = [], "", 0
-    for char in text:
-        width = len(char.encode("utf-8"))
-        if size + width > _WORD_BYTES:
-            words.append(chunk)
-            chunk, size = "", 0
-        chunk += char
-        size += width
-    words.append(chunk)
-    encoded = (f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words)
+    data = text.encode("utf-8")
+    words, start = [], 0
+    while start < len(data):
+        end = min(start + _WORD_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        words.append(data[start:end])
+        start = end
+    encoded = (f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
     return f"{CRLF} ".join(encoded)
 
 

@@ -41,6 +41,8 @@ class Suppressions:
 
     def matches(self, address: str) -> bool:
         """True for a listed address (any case) or an address in a listed domain or subdomain."""
+        if not self.addresses and not self.domains:
+            return False
         try:
             key = normalise(address)
         except InputError:
