@@ -27,8 +27,10 @@ def main() -> None:
     print(f"accuracy            {right}/{len(results)} = {right / len(results):.1%}")
     precise = sum(r.type in expected for r, expected in answered)
     print(f"precision answered  {precise}/{len(answered)} = {precise / max(len(answered), 1):.1%}")
-    print(f"general (flagged)   {len(results) - len(answered)} = "
-          f"{(len(results) - len(answered)) / len(results):.1%}")
+    print(
+        f"general (flagged)   {len(results) - len(answered)} = "
+        f"{(len(results) - len(answered)) / len(results):.1%}"
+    )
     print("\nconfusion (rows: first expected label, columns: predicted)")
     confusion = Counter((expected[0], r.type) for _, r, expected in results)
     keys = [*ORG_TYPES, GENERAL]

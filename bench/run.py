@@ -12,7 +12,8 @@
    - `outreach draft` at 1k and 100k rows (once each) next to the 10k median;
 4. prints one table and writes it as JSON to bench/results/bench-<UTC time>.json and latest.json.
 
-Every command runs as a subprocess, in its own session, with a time limit; on any error the
+Before each timed command the disk is flushed and left to settle (see `settle`). Every command
+runs as a subprocess, in its own session, with a time limit; on any error the
 process group and the sink are killed and the temporary folders removed.
 """
 
@@ -221,6 +222,7 @@ def measure(
         wrapped = [str(TIME), "-f", "%M", "-o", str(rss_file), *command]
     else:
         wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
+    settle()
     with err_file.open("wb") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -243,6 +245,33 @@ def measure(
         raise BenchError(f"{label} exited with {code}: " + " | ".join(tail))
     rss_kb = int(rss_file.read_text().strip().splitlines()[-1])
     return Run(seconds, rss_kb, sampler.peak)
+
+
+def settle(limit: float = 15.0) -> None:
+    """Flush written files and wait until the disk is idle, so no run pays for an earlier one.
+
+    On ext4 the kernel time of creating files rises for seconds after many files were written or
+    deleted (journal commits, discards); the runs here are seconds long, so that would decide them.
+    """
+    os.sync()
+    deadline = time.monotonic() + limit
+    last = _disk_activity()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _disk_activity()
+        if now == last:
+            return
+        last = now
+
+
+def _disk_activity() -> tuple[int, ...]:
+    """Completed writes and discards per block device (empty where /proc/diskstats is missing)."""
+    try:
+        lines = Path("/proc/diskstats").read_text().splitlines()
+    except OSError:
+        return ()
+    fields = [line.split() for line in lines]
+    return tuple(int(f[7]) + (int(f[14]) if len(f) > 14 else 0) for f in fields if len(f) > 7)
 
 
 def kill_group(process: subprocess.Popen[Any]) -> None:
@@ -293,7 +322,11 @@ def sink(timeout: float) -> Iterator[Sink]:
 
 
 def outreach_draft(contacts: Path, work: Path, timeout: float) -> Run:
-    """`outreach draft` into a fresh output folder (and a fresh, empty ledger), removed after."""
+    """`outreach draft` into a fresh output folder (and a fresh, empty ledger).
+
+    The folder is left for `remove_drafts` at the end of the section: deleting 10,000 files makes
+    the next seconds' file creation slower, which would be charged to the next run.
+    """
     run_dir = Path(tempfile.mkdtemp(prefix="draft-", dir=work))
     try:
         env = clean_environment(OUTREACH_DB=str(run_dir / "outreach.db"))
@@ -305,8 +338,15 @@ def outreach_draft(contacts: Path, work: Path, timeout: float) -> Run:
         if drafts != expected:
             raise BenchError(f"outreach draft wrote {drafts} drafts for {expected} rows")
         return run
-    finally:
+    except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def remove_drafts(work: Path) -> None:
+    """Remove the draft runs' output folders (see outreach_draft)."""
+    for folder in work.glob("draft-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def mailmerge_config(folder: Path, port: int) -> Path:
@@ -575,6 +615,7 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     draft["ratio"] = round(
         draft["mailmerge"]["median_seconds"] / draft["outreach"]["median_seconds"], 3
     )
+    remove_drafts(work)
 
     sizes = []
     for rows in SIZES:
@@ -584,6 +625,7 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         log(f"draft {rows:,} rows: outreach")
         run = outreach_draft(contacts_file(rows), work, timeout=120 + rows / 250)
         sizes.append({"rows": rows, **summary([run], rows)})
+        remove_drafts(work)
     by_rows = {item["rows"]: item for item in sizes}
     big, ten = by_rows[100_000], by_rows[10_000]
     scaling = {
