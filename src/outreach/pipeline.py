@@ -174,25 +174,34 @@ def _draft_all(
         for number, chunk in chunks:
             yield from drafter.draft(number, chunk)
         return
-    import premailer  # noqa: F401 - imported once here, so forked workers share it
-
-    with ProcessPoolExecutor(
-        workers, _context(), initializer=_start_worker, initargs=(job,)
-    ) as pool:
-        pending: list[Future[list[Drafted]]] = []
-        for number, chunk in chunks:
-            pending.append(pool.submit(_draft_chunk, number, chunk))
-            if len(pending) > 2 * workers:  # bounded: results flow out as work flows in
-                yield from pending.pop(0).result()
-        for future in pending:
-            yield from future.result()
+    first = next(chunks, None)
+    if first is None:
+        return
+    # The first chunk is drafted here: forked workers then start with its inlined CSS cached
+    # (premailer takes about 20 ms per email variant) instead of each inlining it again.
+    yield from drafter.draft(*first)
+    global _worker
+    _worker = drafter
+    try:
+        with ProcessPoolExecutor(
+            workers, _context(), initializer=_start_worker, initargs=(job,)
+        ) as pool:
+            pending: list[Future[list[Drafted]]] = []
+            for number, chunk in chunks:
+                pending.append(pool.submit(_draft_chunk, number, chunk))
+                if len(pending) > 2 * workers:  # bounded: results flow out as work flows in
+                    yield from pending.pop(0).result()
+            for future in pending:
+                yield from future.result()
+    finally:
+        _worker = None
 
 
 class _Drafter:
     """Drafts rows of one batch; one lives in each worker process."""
 
     def __init__(self, job: DraftJob) -> None:
-        self._job = job
+        self.job = job
         self._rules = load_rules(job.rules_file) if job.rules_file else default_rules()
         self._renderer = Renderer(job.templates, job.settings)
         self._writer = MessageWriter(job.settings, job.batch, job.date)
@@ -208,7 +217,7 @@ class _Drafter:
             drafted.append(result)
             previews.append((result.entry, text, html))
         page = previews_page(previews).encode("utf-8")
-        atomic_write_bytes(self._job.folder / PREVIEWS / previews_file, page, sync=False)
+        atomic_write_bytes(self.job.folder / PREVIEWS / previews_file, page, sync=False)
         return drafted
 
     def _draft_one(self, item: ClassifiedContact, previews_file: str) -> tuple[Drafted, str, str]:
@@ -233,13 +242,13 @@ class _Drafter:
             review_reason="type uncertain" if classification.needs_review else "",
             draft=draft,
             preview=preview,
-            sender=self._job.settings.from_,
+            sender=self.job.settings.from_,
             recipient=f"{recipient} <{contact.email}>" if recipient else contact.email,
         )
         # Drafts can be made again from the contacts file, so they are renamed into place
         # (never seen half-written) without paying for an fsync each.
         raw = self._writer.build(email, contact, recipient)
-        atomic_write_bytes(self._job.folder / draft, raw, sync=False)
+        atomic_write_bytes(self.job.folder / draft, raw, sync=False)
         return Drafted(entry, self._writer.message_id(contact)), email.text, email.html
 
 
@@ -247,8 +256,10 @@ _worker: _Drafter | None = None
 
 
 def _start_worker(job: DraftJob) -> None:
+    """Keep the drafter a forked worker inherited; a spawned one makes its own."""
     global _worker
-    _worker = _Drafter(job)
+    if _worker is None or _worker.job != job:
+        _worker = _Drafter(job)
 
 
 def _draft_chunk(number: int, contacts: list[Contact]) -> list[Drafted]:
