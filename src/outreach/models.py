@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .orgtypes import resolve_type_label
+from .plain_address import plain_address
 
 # C0 controls except TAB/LF/CR (handled below), DEL, C1 controls and Unicode line separators.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
@@ -85,6 +86,8 @@ class Contact(BaseModel):
             raise ValueError(f"email {text!r} holds more than one address; put one per row")
         if any(ch.isspace() for ch in text):
             raise ValueError(f"email {text!r} contains white space or a line break")
+        if plain := plain_address(text):
+            return plain
         try:
             checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError as exc:
