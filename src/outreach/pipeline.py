@@ -143,8 +143,8 @@ def draft_batch(
             while suppressed and suppressed[0].row < entry.row:
                 rows.row(_suppressed_row(suppressed.pop(0), message_ids))
                 report.suppressed += 1
-            stale.discard(Path(entry.draft).name)
-            pages.add(Path(entry.preview.partition("#")[0]).name)
+            stale.discard(entry.draft.rpartition("/")[2])
+            pages.add(entry.preview.partition("#")[0].rpartition("/")[2])
             rows.row(_manifest_row(entry, drafted.message_id))
             page.add(entry)
             report.drafted += 1
