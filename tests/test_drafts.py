@@ -248,3 +248,37 @@ def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> N
         assert ["Subject", row["subject"]] in shown["fields"]
         anchor = row["draft"].removeprefix("drafts/").removesuffix(".eml")
         assert f"#{anchor}" in (example_batch / "index.html").read_text(encoding="utf-8")
+
+
+def test_previews_store_each_skeleton_once_and_full_html_otherwise() -> None:
+    import base64
+    import gzip
+    import json
+
+    from outreach.render import RenderedEmail
+    from outreach.review_page import ReviewEntry, decode_previews, encode_previews, previews_page
+    from outreach.variants import TOKEN
+
+    def entry(anchor: str) -> ReviewEntry:
+        return ReviewEntry(
+            row=2, organisation="O", contact_name="", email="a@example.org", type="media",
+            type_label="Media", confidence="0.90", evidence="", language="de", subject="S",
+            needs_review=False, review_reason="", draft=f"drafts/{anchor}.eml",
+            preview=f"previews/0001.html#{anchor}", sender="s@example.org", recipient="O",
+        )  # fmt: skip
+
+    skeleton = f"<p>{TOKEN.format(0)} &amp; {TOKEN.format(1)}</p>"
+    made = [
+        (entry("a"), RenderedEmail("S", "t", "<p>A &amp; B</p>", "O", skeleton, ("A", "B"))),
+        (
+            entry("b"),
+            RenderedEmail("S", "t", "<p>&lt;x&gt; &amp; Q</p>", "O", skeleton, ("<x>", "Q")),
+        ),
+        (entry("c"), RenderedEmail("S", "t", "<p>full</p>", "O")),
+    ]
+    shown = decode_previews(previews_page(made))
+    assert {anchor: item["html"] for anchor, item in shown.items()} == {
+        "a": "<p>A &amp; B</p>", "b": "<p>&lt;x&gt; &amp; Q</p>", "c": "<p>full</p>",
+    }  # fmt: skip
+    stored = json.loads(gzip.decompress(base64.b64decode(encode_previews(made))))
+    assert stored["skeletons"] == [skeleton]

@@ -22,7 +22,7 @@ from .language import pick_language
 from .message import MessageWriter
 from .models import Classification, Contact, RowError
 from .orgtypes import type_label
-from .render import Renderer
+from .render import RenderedEmail, Renderer
 from .review_page import PREVIEWS, ReviewEntry, previews_page, review_page
 from .settings import Settings
 from .suppression import load_suppressions
@@ -213,14 +213,16 @@ class _Drafter:
         previews_file = _previews_name(number)
         drafted, previews = [], []
         for item in classify_contacts(contacts, self._rules):
-            result, text, html = self._draft_one(item, previews_file)
+            result, email = self._draft_one(item, previews_file)
             drafted.append(result)
-            previews.append((result.entry, text, html))
+            previews.append((result.entry, email))
         page = previews_page(previews).encode("utf-8")
         atomic_write_bytes(self.job.folder / PREVIEWS / previews_file, page, sync=False)
         return drafted
 
-    def _draft_one(self, item: ClassifiedContact, previews_file: str) -> tuple[Drafted, str, str]:
+    def _draft_one(
+        self, item: ClassifiedContact, previews_file: str
+    ) -> tuple[Drafted, RenderedEmail]:
         contact, classification = item.contact, item.classification
         email = self._renderer.render(contact, classification, item.language)
         name = draft_file_name(contact)
@@ -249,7 +251,7 @@ class _Drafter:
         # (never seen half-written) without paying for an fsync each.
         raw = self._writer.build(email, contact, recipient)
         atomic_write_bytes(self.job.folder / draft, raw, sync=False)
-        return Drafted(entry, self._writer.message_id(contact)), email.text, email.html
+        return Drafted(entry, self._writer.message_id(contact)), email
 
 
 _worker: _Drafter | None = None

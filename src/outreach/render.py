@@ -43,6 +43,10 @@ class RenderedEmail:
     text: str
     html: str
     recipient_name: str
+    # The HTML as its variant's skeleton and values, when it was made so (for compact previews):
+    # html == fill(html_skeleton, html_values, html_quote).
+    html_skeleton: str = ""
+    html_values: tuple[str, ...] = ()
 
 
 class Renderer:
@@ -93,15 +97,18 @@ class Renderer:
         try:
             subject = " ".join(self._subject.render(variant, shared, personal, tokenised).split())
             text = wrap_text(self._text.render(variant, shared, personal, tokenised))
-            html = self._html.render(
-                variant,
-                shared,
-                {**personal, "subject": subject},
-                tokenised.adding("subject", subject),
-            )
+            with_subject = tokenised.adding("subject", subject)
+            skeleton = self._html.skeleton(variant, shared, with_subject)
+            if skeleton is None:
+                html = self._html.render(variant, shared, {**personal, "subject": subject}, None)
+                values: tuple[str, ...] = ()
+            else:
+                html = fill(skeleton, with_subject.values, html_quote)
+                values = tuple(with_subject.values)
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
-        return RenderedEmail(subject, text, html, recipient_name(contact, person))
+        name = recipient_name(contact, person)
+        return RenderedEmail(subject, text, html, name, skeleton or "", values)
 
     def context(
         self,
@@ -159,17 +166,24 @@ class _Part:
         variant: tuple[str, str],
         shared: dict[str, Any],
         personal: dict[str, Any],
-        tokenised: Tokenised,
+        tokenised: Tokenised | None,
     ) -> str:
         """This email's part: the variant's skeleton with its values, else rendered in full."""
-        if self._by_variant and tokenised.key is not None:
-            tokens = tokenised.tokens
-            skeleton = self._skeletons.skeleton(
-                (variant, tokenised.key), lambda: self.template.render({**shared, **tokens})
-            )
-            if skeleton is not None:
-                return fill(skeleton, tokenised.values, self._quote)
+        skeleton = self.skeleton(variant, shared, tokenised) if tokenised else None
+        if skeleton is not None and tokenised is not None:
+            return fill(skeleton, tokenised.values, self._quote)
         return self._finish(self.template.render({**shared, **personal}))
+
+    def skeleton(
+        self, variant: tuple[str, str], shared: dict[str, Any], tokenised: Tokenised
+    ) -> str | None:
+        """The variant's finished skeleton; None when this template renders each email in full."""
+        if not self._by_variant or tokenised.key is None:
+            return None
+        tokens = tokenised.tokens
+        return self._skeletons.skeleton(
+            (variant, tokenised.key), lambda: self.template.render({**shared, **tokens})
+        )
 
 
 def inline_css(html: str) -> str:

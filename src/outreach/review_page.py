@@ -15,6 +15,8 @@ import jinja2
 
 from .files import atomic_open
 from .orgtypes import TYPE_LABELS
+from .render import RenderedEmail
+from .variants import fill, html_quote
 
 PREVIEWS = "previews"
 
@@ -48,32 +50,47 @@ def _macros() -> Any:
     return env.from_string(source).module
 
 
-def previews_page(previews: list[tuple[ReviewEntry, str, str]]) -> str:
+def previews_page(previews: list[tuple[ReviewEntry, RenderedEmail]]) -> str:
     """One page holding the previews of a chunk of drafts; its URL's #anchor picks one.
 
-    Each preview shows the headers, the HTML part (sandboxed) and the text part. They are
-    stored gzip-compressed (emails of one kind differ in a few words), which keeps a large
+    Each preview shows the headers, the HTML part (sandboxed) and the text part. An HTML part made
+    from its variant's skeleton is stored as the skeleton (once per page) and its values, which
+    the page fills in as the renderer did; all of it is gzip-compressed. That keeps a large
     batch's previews small on disk and cheap to write.
     """
     language = previews[0][0].language if previews else "en"
     return str(_macros().previews_page(language, encode_previews(previews)))
 
 
-def encode_previews(previews: list[tuple[ReviewEntry, str, str]]) -> str:
-    """Base64 of the gzip-compressed JSON {anchor: {fields, html, text}} (deterministic)."""
-    data = {
-        entry.preview.partition("#")[2]: {"fields": _fields(entry), "html": html, "text": text}
-        for entry, text, html in previews
-    }
+def encode_previews(previews: list[tuple[ReviewEntry, RenderedEmail]]) -> str:
+    """Base64 of gzip-compressed JSON {skeletons, drafts: {anchor: {...}}} (deterministic)."""
+    skeletons: dict[str, int] = {}
+    drafts: dict[str, dict[str, Any]] = {}
+    for entry, email in previews:
+        shown: dict[str, Any] = {"fields": _fields(entry), "text": email.text}
+        if email.html_skeleton:
+            shown["skeleton"] = skeletons.setdefault(email.html_skeleton, len(skeletons))
+            shown["values"] = email.html_values
+        else:
+            shown["html"] = email.html
+        drafts[entry.preview.partition("#")[2]] = shown
+    data = {"skeletons": list(skeletons), "drafts": drafts}
     packed = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return base64.b64encode(gzip.compress(packed, compresslevel=3, mtime=0)).decode("ascii")
 
 
 def decode_previews(page: str) -> dict[str, Any]:
-    """The previews stored in a previews page (for tests and tools)."""
+    """The previews stored in a previews page, HTML filled in as the page does (for tests)."""
     start = page.index('id="data">') + len('id="data">')
     payload = page[start : page.index("</script>", start)]
-    return dict(json.loads(gzip.decompress(base64.b64decode(payload))))
+    data = json.loads(gzip.decompress(base64.b64decode(payload)))
+    previews: dict[str, Any] = {}
+    for anchor, shown in data["drafts"].items():
+        if "skeleton" in shown:
+            skeleton = data["skeletons"][shown.pop("skeleton")]
+            shown["html"] = fill(skeleton, shown.pop("values"), html_quote)
+        previews[anchor] = shown
+    return previews
 
 
 def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:
