@@ -14,8 +14,27 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the whole new one."""
-    with atomic_open(path, "wb", sync=sync) as handle:
-        handle.write(data)
+    # Plain os calls rather than atomic_open's file object: this runs once per draft.
+    temp = _temp_name(path)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _temp_name(path: Path) -> Path:
+    """A name of our own (one writer per process) instead of mkstemp's random-name search."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 @contextmanager
@@ -27,9 +46,7 @@ def atomic_open(
     With `sync`, the data reaches the disk before the rename, so it survives a power cut too.
     The folder must exist.
     """
-    # A name of our own (one writer per process) instead of mkstemp's random-name search:
-    # this runs once per draft.
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = _temp_name(path)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
         text_encoding = None if "b" in mode else encoding
