@@ -111,3 +111,21 @@ def test_encoded_words_split_between_characters_and_fill_each_word() -> None:
             word.decode("utf-8")  # whole characters only
             first = following.decode("utf-8")[0].encode("utf-8")
             assert len(word) + len(first) > _WORD_BYTES  # greedy: the next character did not fit
+
+
+def test_quoted_printable_line_by_line_equals_encoding_the_whole_text() -> None:
+    import binascii
+
+    from outreach.message import quoted_printable
+
+    def whole(text: str) -> bytes:
+        data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+        encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+        return encoded.replace(b"\n", b"\r\n")
+
+    generator = random.Random(11)
+    for alphabet in (ALPHABET + "\n\r\t", "x \t\n", "x" * 70 + " \t\n=", "ab=.\n \r€"):
+        for _ in range(3000):
+            text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 300)))
+            assert quoted_printable(text) == whole(text), repr(text)
+            assert quoted_printable(text) == whole(text), repr(text)  # and again, from the cache

@@ -89,8 +89,30 @@ def _part(boundary: str, subtype: str, body: str) -> bytes:
 
 def quoted_printable(text: str) -> bytes:
     """UTF-8 quoted-printable with CRLF line ends (7-bit safe for every relay)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(lines, quotetabs=False, istext=True, header=False)
+    # Encoded line by line, each with its line end, which is what encoding the whole text does;
+    # most lines (the template's) recur in every email, so their encoding is kept.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    last = lines.pop()
+    encoded = [_encoded_line(line) for line in lines]
+    encoded.append(_qp(last.encode("utf-8")))
+    return b"".join(encoded)
+
+
+_ENCODED_LINES: dict[str, bytes] = {}
+_MAX_ENCODED_LINES = 8192
+
+
+def _encoded_line(line: str) -> bytes:
+    encoded = _ENCODED_LINES.get(line)
+    if encoded is None:
+        if len(_ENCODED_LINES) >= _MAX_ENCODED_LINES:
+            _ENCODED_LINES.clear()
+        encoded = _ENCODED_LINES[line] = _qp(line.encode("utf-8") + b"\n")
+    return encoded
+
+
+def _qp(data: bytes) -> bytes:
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     return encoded.replace(b"\n", b"\r\n")
 
 
