@@ -250,8 +250,7 @@ def measure(
 def settle(limit: float = 15.0) -> None:
     """Flush written files and wait until the disk is idle, so no run pays for an earlier one.
 
-    On ext4 the kernel time of creating files rises for seconds after many files were written or
-    deleted (journal commits, discards); the runs here are seconds long, so that would decide them.
+    Dirty pages of an earlier run would otherwise be written back during the next one.
     """
     os.sync()
     deadline = time.monotonic() + limit
@@ -324,8 +323,9 @@ def sink(timeout: float) -> Iterator[Sink]:
 def outreach_draft(contacts: Path, work: Path, timeout: float) -> Run:
     """`outreach draft` into a fresh output folder (and a fresh, empty ledger).
 
-    The folder is left for `remove_drafts` at the end of the section: deleting 10,000 files makes
-    the next seconds' file creation slower, which would be charged to the next run.
+    The folder stays until the whole bench is over: for a minute or more after many files are
+    deleted, ext4 skips their inodes one by one when it creates a file (`recently_deleted` in
+    perf), which would charge one run's clean-up to the next run.
     """
     run_dir = Path(tempfile.mkdtemp(prefix="draft-", dir=work))
     try:
@@ -341,12 +341,6 @@ def outreach_draft(contacts: Path, work: Path, timeout: float) -> Run:
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
-
-
-def remove_drafts(work: Path) -> None:
-    """Remove the draft runs' output folders (see outreach_draft)."""
-    for folder in work.glob("draft-*"):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def mailmerge_config(folder: Path, port: int) -> Path:
@@ -615,7 +609,6 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     draft["ratio"] = round(
         draft["mailmerge"]["median_seconds"] / draft["outreach"]["median_seconds"], 3
     )
-    remove_drafts(work)
 
     sizes = []
     for rows in SIZES:
@@ -625,8 +618,7 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         log(f"draft {rows:,} rows: outreach")
         run = outreach_draft(contacts_file(rows), work, timeout=120 + rows / 250)
         sizes.append({"rows": rows, **summary([run], rows)})
-        remove_drafts(work)
-    by_rows = {item["rows"]: item for item in sizes}
+        by_rows = {item["rows"]: item for item in sizes}
     big, ten = by_rows[100_000], by_rows[10_000]
     scaling = {
         "sizes": sizes,
