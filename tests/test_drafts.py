@@ -200,6 +200,27 @@ def test_parallel_drafting_writes_the_same_files_as_one_process(
     assert [name for name in one if one[name] != two[name]] == []
 
 
+def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
+    tmp_path: Path, settings: Settings
+) -> None:
+    import shutil
+
+    from outreach.content import templates_dir
+    from outreach.errors import ContentError
+
+    templates = tmp_path / "templates"
+    shutil.copytree(templates_dir(), templates)
+    (templates / "body.txt.j2").write_text("{% if %}\n", encoding="utf-8")
+    rows = [f'"Org {i}","","","","c{i}@org{i}.example","DE","",""' for i in range(700)]
+    contacts = tmp_path / "many.csv"
+    contacts.write_text("\n".join([HEADER.strip(), *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"body\.txt\.j2:1"):
+        draft_batch(contacts, tmp_path / "out", "b", settings, templates=templates, workers=2)
+    folder = tmp_path / "out" / "b"
+    assert not (folder / "manifest.csv").exists() and not (folder / "index.html").exists()
+    assert not list(folder.glob("drafts/*.eml"))
+
+
 def test_opted_out_addresses_are_flagged_and_not_drafted(
     write_csv, tmp_path: Path, settings: Settings
 ) -> None:

@@ -4,14 +4,16 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
-import pandas as pd
 from pydantic import ValidationError
 
 from .csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
 from .errors import InputError
 from .models import Contact, RowError, multi_line, single_line
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Header spellings users write, per field, as shown in messages; matching uses _normalise_header.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -278,8 +280,10 @@ def _email_index(layout: _Layout) -> int:
     return next(index for index, field in layout.fields.items() if field == "email")
 
 
-def _frame(rows: list[list[str]], width: int) -> pd.DataFrame:
+def _frame(rows: list[list[str]], width: int) -> "pd.DataFrame":
     """Build a string DataFrame, trimmed, from the shaped rows (every cell is text)."""
+    import pandas as pd  # here, not at import: a draft forks its workers before it reads rows
+
     frame = pd.DataFrame(rows, columns=range(width), dtype=str)
     for column in frame.columns:
         frame[column] = frame[column].str.strip()
@@ -287,7 +291,7 @@ def _frame(rows: list[list[str]], width: int) -> pd.DataFrame:
 
 
 def _validate(
-    lines: list[int], frame: pd.DataFrame, layout: _Layout
+    lines: list[int], frame: "pd.DataFrame", layout: _Layout
 ) -> tuple[list[Contact], list[RowError]]:
     """Validate every non-blank row as a Contact; each failure becomes one RowError per problem."""
     fields = frame[list(layout.fields)].set_axis(list(layout.fields.values()), axis=1)
@@ -317,7 +321,7 @@ def _joined_name(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def _dicts(frame: pd.DataFrame) -> Iterator[dict[str, str]]:
+def _dicts(frame: "pd.DataFrame") -> Iterator[dict[str, str]]:
     """Yield the rows of a string frame as dicts keyed by column name."""
     # Column lists zipped row-wise: several times faster than DataFrame.to_dict("records").
     names = [str(name) for name in frame.columns]

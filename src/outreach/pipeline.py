@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
-from .errors import InputError
+from .errors import InputError, OutreachError
 from .files import SpreadsheetWriter, atomic_open, atomic_write_bytes, write_csv
 from .ingest import open_contacts
 from .language import pick_language
@@ -114,9 +114,11 @@ def draft_batch(
         settings, batch, _batch_date(out / batch, batch), out / batch, templates_dir(templates),
         rules_file,
     )  # fmt: skip
-    # Made here, before anything is written, so that template, content and rules errors
-    # stop the run early; it drafts too unless worker processes do.
-    drafter = _Drafter(job)
+    workers = workers if workers is not None else _cpu_count()
+    parallel = stream.records > PARALLEL_FROM and workers > 1
+    # Template, content and rules errors stop the run before any draft is written: here, or
+    # in the workers, which report them with their first answer.
+    drafter = None if parallel else _Drafter(job)
     report = BatchReport(folder=job.folder)
     opted_out = load_suppressions(settings.db)
     suppressed: list[Contact] = []  # few; written to the manifest in row order
@@ -132,13 +134,12 @@ def draft_batch(
     stale = _existing(job.folder / DRAFTS, "*.eml")
     pages: set[str] = set()
     total = max(stream.records - 1, 0)  # less the header; bad rows make it an upper bound
-    parallel = stream.records > PARALLEL_FROM
     with (
         atomic_open(job.folder / "manifest.csv", "w", encoding="utf-8-sig") as manifest,
         review_page(job.folder / "index.html", batch) as page,
     ):
         rows = SpreadsheetWriter(manifest, MANIFEST_COLUMNS)
-        for drafted in _draft_all(job, to_draft(), workers if parallel else 1, drafter):
+        for drafted in _draft_all(job, to_draft(), workers, drafter):
             entry = drafted.entry
             while suppressed and suppressed[0].row < entry.row:
                 rows.row(_suppressed_row(suppressed.pop(0), message_ids))
@@ -165,36 +166,26 @@ def draft_batch(
 def _draft_all(
     job: DraftJob,
     chunks: Iterator[tuple[int, list[Contact]]],
-    workers: int | None,
-    drafter: "_Drafter",
+    workers: int,
+    drafter: "_Drafter | None",
 ) -> Iterator[Drafted]:
-    """Draft every chunk in input order, in worker processes unless `workers` is 1."""
-    workers = workers if workers is not None else _cpu_count()
-    if workers <= 1:
+    """Draft every chunk in input order: with `drafter` here, else in worker processes."""
+    if drafter is not None:
         for number, chunk in chunks:
             yield from drafter.draft(number, chunk)
         return
-    first = next(chunks, None)
-    if first is None:
-        return
-    # The first chunk is drafted here: forked workers then start with its inlined CSS cached
-    # (premailer takes about 20 ms per email variant) instead of each inlining it again.
-    yield from drafter.draft(*first)
-    global _worker
-    _worker = drafter
-    try:
-        with ProcessPoolExecutor(
-            workers, _context(), initializer=_start_worker, initargs=(job,)
-        ) as pool:
-            pending: list[Future[list[Drafted]]] = []
-            for number, chunk in chunks:
-                pending.append(pool.submit(_draft_chunk, number, chunk))
-                if len(pending) > 2 * workers:  # bounded: results flow out as work flows in
-                    yield from pending.pop(0).result()
-            for future in pending:
-                yield from future.result()
-    finally:
-        _worker = None
+    with ProcessPoolExecutor(
+        workers, _context(), initializer=_start_worker, initargs=(job,)
+    ) as pool:
+        # One call per worker forks them all now: they load templates and rules while this
+        # process reads the first rows (and imports pandas to do so).
+        pending: list[Future[list[Drafted]]] = [pool.submit(_ready) for _ in range(workers)]
+        for number, chunk in chunks:
+            pending.append(pool.submit(_draft_chunk, number, chunk))
+            if len(pending) > 2 * workers:  # bounded: results flow out as work flows in
+                yield from pending.pop(0).result()
+        for future in pending:
+            yield from future.result()
 
 
 class _Drafter:
@@ -255,16 +246,27 @@ class _Drafter:
 
 
 _worker: _Drafter | None = None
+_worker_error: OutreachError | None = None
 
 
 def _start_worker(job: DraftJob) -> None:
-    """Keep the drafter a forked worker inherited; a spawned one makes its own."""
-    global _worker
-    if _worker is None or _worker.job != job:
+    """Make this worker's drafter; an error is kept for its first answer (see _ready)."""
+    global _worker, _worker_error
+    try:
         _worker = _Drafter(job)
+    except OutreachError as exc:
+        _worker_error = exc
+
+
+def _ready() -> list[Drafted]:
+    """Nothing to draft: raises the error that stopped this worker's drafter, if any."""
+    if _worker_error is not None:
+        raise _worker_error
+    return []
 
 
 def _draft_chunk(number: int, contacts: list[Contact]) -> list[Drafted]:
+    _ready()
     assert _worker is not None, "worker not started"
     return _worker.draft(number, contacts)
 
