@@ -7,8 +7,9 @@ the template's syntax tree; other templates are rendered for every email.
 """
 
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -82,9 +83,21 @@ def _tokenise(
     return result, tuple(key)
 
 
-def fill(skeleton: str, values: list[str], quote: Callable[[str], str] = str) -> str:
+def fill(skeleton: str, values: Sequence[str], quote: Callable[[str], str] = str) -> str:
     """Put each value (quoted) in place of its token."""
-    return TOKEN_PATTERN.sub(lambda m: quote(values[int(m.group(1))]), skeleton)
+    literals, indices = _pieces(skeleton)
+    parts = [literals[0]]
+    for index, literal in zip(indices, literals[1:], strict=True):
+        parts.append(quote(values[index]))
+        parts.append(literal)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=_MAX_VARIANTS)
+def _pieces(skeleton: str) -> tuple[list[str], list[int]]:
+    """The text between the tokens, and the tokens' value indices (a skeleton is used often)."""
+    split = TOKEN_PATTERN.split(skeleton)
+    return split[0::2], [int(index) for index in split[1::2]]
 
 
 def html_quote(value: str) -> str:
