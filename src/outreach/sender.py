@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .batch import Batch, read_draft
+from .batch import Batch, approved_bytes
 from .errors import InputError, LockedError, SmtpUnavailableError
 from .ledger import (
     APPROVED,
@@ -233,15 +233,14 @@ class _Run:
     def _approved_bytes(self, entry: Entry) -> bytes | None:
         """The draft's bytes if they are exactly what was approved; else back to `drafted`."""
         try:
-            draft = read_draft(self.batch.folder / entry.draft)
+            raw = approved_bytes(self.batch.folder / entry.draft, entry.sha256)
         except InputError as exc:
             self._record(entry, DRAFTED, f"{exc}; approve it again", (APPROVED, DEFERRED))
             return None
-        if draft.sha256 != entry.sha256:
+        if raw is None:
             reason = "the draft changed after approval; review it and approve it again"
             self._record(entry, DRAFTED, reason, (APPROVED, DEFERRED))
-            return None
-        return draft.raw
+        return raw
 
     def _deliver(self, entry: Entry, raw: bytes) -> Outcome:
         assert self.connection is not None
@@ -339,7 +338,7 @@ def _plan(
             result, detail = "would skip", "on the suppression list"
         else:
             try:
-                changed = read_draft(batch.folder / entry.draft).sha256 != entry.sha256
+                changed = approved_bytes(batch.folder / entry.draft, entry.sha256) is None
             except InputError as exc:
                 changed, detail = True, str(exc)
             else:
