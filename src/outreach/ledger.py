@@ -173,8 +173,9 @@ class Ledger:
     def atomic(self) -> Iterator[None]:
         """Group many changes into one transaction: all are on disk at the end, or none.
 
-        For commands a person runs over a whole batch (approve, reject); never around a
-        network step, where each change must be committed before the next.
+        For commands a person runs over a whole batch (approve, reject), and for a send run's
+        one commit per message (an outcome with the next `sending`); never around a network
+        step, where each change must be committed before the next.
         """
         with self._transaction():
             yield
@@ -252,9 +253,13 @@ class Ledger:
         sha256: str | None = None,
         recipient: str | None = None,
         attempt: bool = False,
+        at: datetime | None = None,
     ) -> bool:
-        """Move one message to state `to` if it is in one of `allowed_from`; commit at once."""
-        now = timestamp(self.now())
+        """Move one message to state `to` if it is in one of `allowed_from`; commit at once.
+
+        `at` is when it happened (default now), for a change recorded a moment after the fact.
+        """
+        now = timestamp(at or self.now())
         sets = ["state = ?", "reply = ?", "next_try = ?", "updated = ?"]
         values: list[object] = [to, reply, timestamp(next_try) if next_try else "", now]
         if sha256 is not None:
