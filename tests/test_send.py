@@ -257,6 +257,38 @@ def test_no_outcome_waits_uncommitted_through_a_pause_or_a_reconnect(
         assert [states_then[mid] for mid in ids[:done]] == [x.result for x in report.lines[:done]]
 
 
+def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`outreach reject` can land between the run's last look at a message and its claim (the
+    claim runs while the server answers DATA): the run then drops the connection rather than
+    end the message, and goes on."""
+    import outreach.sender
+
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    target = batch.drafts[1]
+    read = outreach.sender.approved_bytes
+
+    def read_then_rejected(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path == batch.path(target):
+            with Ledger(conf.db) as other:  # as another process would
+                reject(other, batch, [target])
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
+    assert not report.stopped and not report.needs_attention
+    assert states(conf, batch)[3].state == "rejected"
+    assert [d.rcpt_tos for d in server.handler.deliveries] == [
+        ["person1@example.org"],
+        ["person3@example.org"],
+    ]
+    assert server.handler.connections == 2  # the open transaction went with the connection
+
+
 def test_rate_is_held_within_5_percent_under_an_injected_clock(
     tmp_path: Path, server: Server, db: Path
 ) -> None:

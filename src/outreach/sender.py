@@ -29,7 +29,7 @@ from .ledger import (
 )
 from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from .settings import Settings
-from .smtp import Connection, Outcome, connect, envelope_address
+from .smtp import SKIPPED, Connection, Outcome, connect, envelope_address
 from .suppression import suppressions_in
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class _Run:
                     losses = 0
                 if not outcome.usable:
                     self.connection = None
-                    losses += 1
+                    losses += outcome.kind != SKIPPED  # a skipped one was dropped on purpose
                     if losses >= 2:
                         report.stopped = f"the connection was lost twice in a row ({outcome.reply})"
                         report.left = len(queue) - done - 1
