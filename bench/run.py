@@ -66,8 +66,9 @@ GERMAN_COUNTRIES = {"DE", "AT", "CH", "LI"}
 RUSAGE_WRAPPER = """\
 import resource, subprocess, sys
 code = subprocess.call(sys.argv[2:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as handle:
-    handle.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    handle.write(f"{usage.ru_maxrss} {usage.ru_utime} {usage.ru_stime}")
 sys.exit(code)
 """
 
@@ -81,6 +82,7 @@ class Run:
     seconds: float
     rss_kb: int  # peak RSS of the largest single process (time -f %M)
     tree_pss_kb: int | None  # peak of the summed PSS over the whole process tree, sampled
+    cpu_seconds: float = 0.0  # user + system CPU time of the command and its children
 
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -228,7 +230,7 @@ def measure(
     rss_file = cwd / ".rss"
     err_file = cwd / ".stderr"
     if TIME.exists():
-        wrapped = [str(TIME), "-f", "%M", "-o", str(rss_file), *command]
+        wrapped = [str(TIME), "-f", "%M %U %S", "-o", str(rss_file), *command]
     else:
         wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
     with err_file.open("wb") as stderr:
@@ -251,8 +253,8 @@ def measure(
     if code != 0:
         tail = err_file.read_text("utf-8", "replace").strip().splitlines()[-5:]
         raise BenchError(f"{label} exited with {code}: " + " | ".join(tail))
-    rss_kb = int(rss_file.read_text().strip().splitlines()[-1])
-    return Run(seconds, rss_kb, sampler.peak)
+    rss, user, system = rss_file.read_text().strip().splitlines()[-1].split()
+    return Run(seconds, int(rss), sampler.peak, float(user) + float(system))
 
 
 def kill_group(process: subprocess.Popen[Any]) -> None:
@@ -444,6 +446,9 @@ def summary(runs: list[Run], units: int) -> dict[str, Any]:
         "runs_peak_rss_mb": [round(r.rss_kb / 1024, 1) for r in runs],
         "median_peak_rss_mb": round(statistics.median(r.rss_kb for r in runs) / 1024, 1),
         "median_tree_pss_mb": round(statistics.median(trees) / 1024, 1) if trees else None,
+        "median_cpu_ms_per_unit": round(
+            statistics.median(r.cpu_seconds for r in runs) / units * 1e3, 3
+        ),
     }
 
 
@@ -704,14 +709,16 @@ def send_only(args: argparse.Namespace) -> int:
         f"alternating runs   {started_utc:%Y-%m-%d %H:%M:%S} UTC",
         f"load (1/5/15 min) start {' '.join(f'{x:.2f}' for x in loadavg_start)}, "
         f"end {' '.join(f'{x:.2f}' for x in loadavg_end)}",
-        f"  {'':34}{'median s':>9}{'range s':>13}{'msg/s':>9}{'runs msg/s':>26}{'× mailmerge':>13}",
+        f"  {'':24}{'median s':>9}{'range s':>12}{'msg/s':>7}{'CPU ms/msg':>11}"
+        f"{'runs msg/s':>22}{'× mailmerge':>12}",
     ]
     for label, item in summaries.items():
         name = f"mailmerge {mailmerge_version}" if label == "mailmerge" else label
         each = " ".join(f"{messages / s:.0f}" for s in item["runs_seconds"])
         lines.append(
-            f"  {name:34}{item['median_seconds']:9.2f}{spread(item):>13}{item['per_second']:9,.0f}"
-            f"{each:>26}{item['per_second'] / mailmerge_rate:13.2f}"
+            f"  {name:24}{item['median_seconds']:9.2f}{spread(item):>12}{item['per_second']:7,.0f}"
+            f"{item['median_cpu_ms_per_unit']:11.3f}{each:>22}"
+            f"{item['per_second'] / mailmerge_rate:12.2f}"
         )
     text = "\n".join(lines)
     print(text)
@@ -725,6 +732,7 @@ def send_only(args: argparse.Namespace) -> int:
         "loadavg_end": [round(x, 2) for x in loadavg_end],
         "send": summaries,
         "table": text,
+        "note": "CPU ms/msg: user + system CPU of the sending process (not the sink), per message",
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"send-{started_utc.strftime('%Y%m%dT%H%M%SZ')}.json"
