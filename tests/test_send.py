@@ -289,6 +289,37 @@ def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
     assert server.handler.connections == 2  # the open transaction went with the connection
 
 
+def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_next_run(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim checks the approved hash too: bytes read just before a new approval are not
+    sent in its place, even though they were approved a moment earlier."""
+    import outreach.sender
+
+    batch = make_batch(tmp_path, conf, 2)
+    approve_all(conf, batch)
+    target = batch.path(batch.drafts[0])
+    old = target.read_bytes()
+    new = old.replace(b"Verein Nummer 1", b"Verein Nummer Eins")
+    read = outreach.sender.approved_bytes
+
+    def read_then_approved_again(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path == target and target.read_bytes() == old:
+            target.write_bytes(new)
+            with Ledger(conf.db) as other:  # as another process would
+                approve(other, batch, [batch.drafts[0]])
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_approved_again)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["skipped", "sent"]
+    assert states(conf, batch)[2].state == "approved"
+    assert run(batch, conf).count("sent") == 1
+    assert [d.content for d in server.handler.deliveries][-1] == new
+    assert old not in [d.content for d in server.handler.deliveries]
+
+
 def test_rate_is_held_within_5_percent_under_an_injected_clock(
     tmp_path: Path, server: Server, db: Path
 ) -> None:

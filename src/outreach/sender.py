@@ -275,7 +275,7 @@ class _Run:
 
         def claim() -> bool:
             # Committed before DATA: a crash from here on leaves `sending`, which becomes unknown.
-            return self._commit(claim=entry.message_id)
+            return self._commit(claim=entry)
 
         outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
         if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
@@ -312,9 +312,13 @@ class _Run:
         self.pending.append(change)
         self._line(entry, state, reason)
 
-    def _commit(self, *, claim: str | None = None) -> bool:
+    def _commit(self, *, claim: Entry | None = None) -> bool:
         """Commit the noted changes and, with `claim`, move that message to `sending` in the
-        same transaction; return whether the claim succeeded."""
+        same transaction; return whether the claim succeeded.
+
+        The claim holds only while the message is still approved (or deferred) with the hash
+        of the bytes about to go: a `reject`, or an approval of an edited draft, that lands
+        after the run read the draft wins."""
         if not self.pending and claim is None:
             return False
         ledger = self.ledger
@@ -330,7 +334,10 @@ class _Run:
                     at=change.at,
                 )
             claimed = claim is not None and ledger.move(
-                claim, SENDING, allowed_from=(APPROVED, DEFERRED)
+                claim.message_id,
+                SENDING,
+                allowed_from=(APPROVED, DEFERRED),
+                if_sha256=claim.sha256,
             )
         self.pending.clear()
         return claimed
