@@ -710,15 +710,15 @@ def send_only(args: argparse.Namespace) -> int:
         f"load (1/5/15 min) start {' '.join(f'{x:.2f}' for x in loadavg_start)}, "
         f"end {' '.join(f'{x:.2f}' for x in loadavg_end)}",
         f"  {'':24}{'median s':>9}{'range s':>12}{'msg/s':>7}{'CPU ms/msg':>11}"
-        f"{'runs msg/s':>22}{'× mailmerge':>12}",
+        f"{'× mailmerge':>12}  runs msg/s",
     ]
     for label, item in summaries.items():
         name = f"mailmerge {mailmerge_version}" if label == "mailmerge" else label
         each = " ".join(f"{messages / s:.0f}" for s in item["runs_seconds"])
         lines.append(
             f"  {name:24}{item['median_seconds']:9.2f}{spread(item):>12}{item['per_second']:7,.0f}"
-            f"{item['median_cpu_ms_per_unit']:11.3f}{each:>22}"
-            f"{item['per_second'] / mailmerge_rate:12.2f}"
+            f"{item['median_cpu_ms_per_unit']:11.3f}{item['per_second'] / mailmerge_rate:12.2f}"
+            f"  {each}"
         )
     text = "\n".join(lines)
     print(text)
