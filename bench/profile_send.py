@@ -73,7 +73,7 @@ def report(stats: pstats.Stats, messages: int, top: int, seconds: float) -> None
     total = sum(own for _calls, _prim, own, _cum, _callers in table.values())
     print(
         f"{messages} messages in {seconds:.2f} s under cProfile "
-        f"({seconds / messages * 1e3:.3f} ms/message wall; profiled CPU "
+        f"({seconds / messages * 1e3:.3f} ms/message wall; profiled "
         f"{total / messages * 1e3:.3f} ms/message)"
     )
     for key, title in ((2, "own time"), (3, "cumulative time")):
