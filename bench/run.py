@@ -12,6 +12,16 @@
    - `outreach draft` at 1k and 100k rows (once each) next to the 10k median;
 4. prints one table and writes it as JSON to bench/results/bench-<UTC time>.json and latest.json.
 
+The send comparison alone, quickly (10k-row data only; nothing written to latest.json):
+
+    .venv/bin/python bench/run.py --only send [--send-runs 5] [--sink-pipelining]
+                                  [--outreach LABEL=PATH ...]
+
+--sink-pipelining makes the sink offer PIPELINING (RFC 2920) to both tools; each --outreach adds
+another outreach executable (e.g. an older checkout's .venv/bin/outreach) to the rotation, so
+versions are compared run by run against the same mailmerge runs. Results go to
+bench/results/send-<UTC time>.json.
+
 Before each timed command the disk is flushed and left to settle (see `settle`). Every command
 runs as a subprocess, in its own session, with a time limit; on any error the
 process group and the sink are killed and the temporary folders removed.
@@ -57,8 +67,9 @@ GERMAN_COUNTRIES = {"DE", "AT", "CH", "LI"}
 RUSAGE_WRAPPER = """\
 import resource, subprocess, sys
 code = subprocess.call(sys.argv[2:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as handle:
-    handle.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    handle.write(f"{usage.ru_maxrss} {usage.ru_utime} {usage.ru_stime}")
 sys.exit(code)
 """
 
@@ -72,6 +83,7 @@ class Run:
     seconds: float
     rss_kb: int  # peak RSS of the largest single process (time -f %M)
     tree_pss_kb: int | None  # peak of the summed PSS over the whole process tree, sampled
+    cpu_seconds: float = 0.0  # user + system CPU time of the command and its children
 
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -219,7 +231,7 @@ def measure(
     rss_file = cwd / ".rss"
     err_file = cwd / ".stderr"
     if TIME.exists():
-        wrapped = [str(TIME), "-f", "%M", "-o", str(rss_file), *command]
+        wrapped = [str(TIME), "-f", "%M %U %S", "-o", str(rss_file), *command]
     else:
         wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, str(rss_file), *command]
     settle()
@@ -243,8 +255,8 @@ def measure(
     if code != 0:
         tail = err_file.read_text("utf-8", "replace").strip().splitlines()[-5:]
         raise BenchError(f"{label} exited with {code}: " + " | ".join(tail))
-    rss_kb = int(rss_file.read_text().strip().splitlines()[-1])
-    return Run(seconds, rss_kb, sampler.peak)
+    rss, user, system = rss_file.read_text().strip().splitlines()[-1].split()
+    return Run(seconds, int(rss), sampler.peak, float(user) + float(system))
 
 
 def settle(limit: float = 15.0) -> None:
@@ -301,9 +313,10 @@ class Sink:
 
 
 @contextmanager
-def sink(timeout: float) -> Iterator[Sink]:
+def sink(timeout: float, *, pipelining: bool = False) -> Iterator[Sink]:
+    options = ["--pipelining"] if pipelining else []
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "sink.py"), "--timeout", str(timeout)],
+        [sys.executable, str(BENCH / "sink.py"), "--timeout", str(timeout), *options],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -370,27 +383,37 @@ def mailmerge_draft(database: Path, work: Path, timeout: float) -> Run:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def prepare_send_batch(contacts: Path, work: Path, timeout: float) -> Path:
+def prepare_send_batch(
+    contacts: Path, work: Path, timeout: float, outreach: Path = OUTREACH
+) -> Path:
     """Draft the send rows once (not timed); each send run gets a copy and its own ledger."""
     folder = work / "send-template"
     folder.mkdir()
     env = clean_environment(OUTREACH_DB=str(folder / "outreach.db"))
-    command = [str(OUTREACH), "--env-file", str(ENV_FILE), "draft", str(contacts),
+    command = [str(outreach), "--env-file", str(ENV_FILE), "draft", str(contacts),
                "--out", str(folder / "out"), "--batch", "b", "--quiet"]  # fmt: skip
     measure(command, cwd=folder, env=env, timeout=timeout, label="outreach draft (send batch)")
     return folder / "out" / "b"
 
 
-def outreach_send(batch: Path, messages: int, work: Path, timeout: float) -> Run:
+def outreach_send(
+    batch: Path,
+    messages: int,
+    work: Path,
+    timeout: float,
+    *,
+    outreach: Path = OUTREACH,
+    pipelining: bool = False,
+) -> Run:
     """Approve all in a fresh ledger, then time `outreach send` to a fresh sink."""
     run_dir = Path(tempfile.mkdtemp(prefix="send-", dir=work))
     try:
         copy = run_dir / "b"
         shutil.copytree(batch, copy)
         env = clean_environment(OUTREACH_DB=str(run_dir / "outreach.db"))
-        approve = [str(OUTREACH), "--env-file", str(ENV_FILE), "approve", str(copy), "--all"]
+        approve = [str(outreach), "--env-file", str(ENV_FILE), "approve", str(copy), "--all"]
         measure(approve, cwd=run_dir, env=env, timeout=timeout, label="outreach approve")
-        with sink(timeout + 60) as server:
+        with sink(timeout + 60, pipelining=pipelining) as server:
             env.update(
                 OUTREACH_SMTP_HOST="127.0.0.1",
                 OUTREACH_SMTP_PORT=str(server.port),
@@ -398,7 +421,7 @@ def outreach_send(batch: Path, messages: int, work: Path, timeout: float) -> Run
                 OUTREACH_RATE="0",
                 OUTREACH_DAILY_LIMIT="0",
             )
-            command = [str(OUTREACH), "--env-file", str(ENV_FILE), "send", str(copy)]
+            command = [str(outreach), "--env-file", str(ENV_FILE), "send", str(copy)]
             run = measure(command, cwd=run_dir, env=env, timeout=timeout, label="outreach send")
             delivered = server.stop()
         if delivered != messages:
@@ -408,10 +431,12 @@ def outreach_send(batch: Path, messages: int, work: Path, timeout: float) -> Run
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def mailmerge_send(database: Path, messages: int, work: Path, timeout: float) -> Run:
+def mailmerge_send(
+    database: Path, messages: int, work: Path, timeout: float, *, pipelining: bool = False
+) -> Run:
     run_dir = Path(tempfile.mkdtemp(prefix="mailmerge-send-", dir=work))
     try:
-        with sink(timeout + 60) as server:
+        with sink(timeout + 60, pipelining=pipelining) as server:
             config = mailmerge_config(run_dir, server.port)
             command = mailmerge_command(database, config, dry_run=False)
             run = measure(command, cwd=run_dir, env=clean_environment(), timeout=timeout,
@@ -455,6 +480,9 @@ def summary(runs: list[Run], units: int) -> dict[str, Any]:
         "runs_peak_rss_mb": [round(r.rss_kb / 1024, 1) for r in runs],
         "median_peak_rss_mb": round(statistics.median(r.rss_kb for r in runs) / 1024, 1),
         "median_tree_pss_mb": round(statistics.median(trees) / 1024, 1) if trees else None,
+        "median_cpu_ms_per_unit": round(
+            statistics.median(r.cpu_seconds for r in runs) / units * 1e3, 3
+        ),
     }
 
 
@@ -546,10 +574,24 @@ def main() -> int:
     parser.add_argument("--draft-runs", type=int, default=3, help="runs of each tool on 10k rows")
     parser.add_argument("--send-runs", type=int, default=3, help="send runs of each tool")
     parser.add_argument("--messages", type=int, default=2000, help="messages per send run")
+    parser.add_argument(
+        "--only", choices=["send"], help="only the send comparison (see the module docstring)"
+    )
+    parser.add_argument(
+        "--sink-pipelining", action="store_true", help="the sink offers PIPELINING (--only send)"
+    )
+    parser.add_argument(
+        "--outreach", action="append", default=[], metavar="LABEL=PATH",
+        help="another outreach executable to compare (--only send; repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not OUTREACH.exists():
         print("Error: .venv/bin/outreach is missing: run `make` (or `make test`) first.")
         return 2
+    if args.only == "send":
+        return send_only(args)
+    if args.sink_pipelining or args.outreach:
+        parser.error("--sink-pipelining and --outreach go with --only send")
 
     started = time.perf_counter()
     started_utc = datetime.now(UTC)
@@ -650,6 +692,87 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     send["ratio"] = round(send["outreach"]["per_second"] / send["mailmerge"]["per_second"], 3)
     return {"draft": draft, "scaling": scaling, "send": send}
+
+
+def send_only(args: argparse.Namespace) -> int:
+    """The send comparison alone: each outreach variant and mailmerge, alternating run by run."""
+    variants: list[tuple[str, Path]] = [("outreach", OUTREACH)]
+    for item in args.outreach:
+        label, equals, path = item.partition("=")
+        executable = Path(path).absolute()
+        if not equals or not label or not executable.exists():
+            print(f"Error: --outreach {item!r}: expected LABEL=PATH to an outreach executable")
+            return 2
+        variants.append((label, executable))
+    started_utc = datetime.now(UTC)
+    loadavg_start = os.getloadavg()
+    messages, pipelining = args.messages, args.sink_pipelining
+    try:
+        mailmerge_version = ensure_mailmerge()
+        ensure_data((COMPARE_ROWS,))
+        with tempfile.TemporaryDirectory(prefix="outreach-bench-") as temp:
+            work = Path(temp)
+            send_contacts = work / f"contacts-{messages}.csv"
+            send_db = work / f"mailmerge-{messages}.csv"
+            head_rows(contacts_file(COMPARE_ROWS), messages, send_contacts)
+            head_rows(mailmerge_database(COMPARE_ROWS), messages, send_db)
+            log(f"drafting the {messages:,} messages to send (not timed)")
+            batch = prepare_send_batch(send_contacts, work, timeout=120)
+            runs: dict[str, list[Run]] = {label: [] for label, _ in variants}
+            runs["mailmerge"] = []
+            for number in range(1, args.send_runs + 1):
+                for label, executable in variants:
+                    log(f"send {messages:,} messages, run {number}/{args.send_runs}: {label}")
+                    run = outreach_send(
+                        batch, messages, work, 120, outreach=executable, pipelining=pipelining
+                    )
+                    runs[label].append(run)
+                log(f"send {messages:,} messages, run {number}/{args.send_runs}: mailmerge")
+                runs["mailmerge"].append(
+                    mailmerge_send(send_db, messages, work, timeout=120, pipelining=pipelining)
+                )
+    except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    loadavg_end = os.getloadavg()
+    summaries = {label: summary(items, messages) for label, items in runs.items()}
+    mailmerge_rate = summaries["mailmerge"]["per_second"]
+    sink_kind = "sink with PIPELINING" if pipelining else "stock aiosmtpd sink"
+    lines = [
+        f"send {messages:,} messages to the {sink_kind} on 127.0.0.1, median of {args.send_runs} "
+        f"alternating runs   {started_utc:%Y-%m-%d %H:%M:%S} UTC",
+        f"load (1/5/15 min) start {' '.join(f'{x:.2f}' for x in loadavg_start)}, "
+        f"end {' '.join(f'{x:.2f}' for x in loadavg_end)}",
+        f"  {'':24}{'median s':>9}{'range s':>12}{'msg/s':>7}{'CPU ms/msg':>11}"
+        f"{'× mailmerge':>12}  runs msg/s",
+    ]
+    for label, item in summaries.items():
+        name = f"mailmerge {mailmerge_version}" if label == "mailmerge" else label
+        each = " ".join(f"{messages / s:.0f}" for s in item["runs_seconds"])
+        lines.append(
+            f"  {name:24}{item['median_seconds']:9.2f}{spread(item):>12}{item['per_second']:7,.0f}"
+            f"{item['median_cpu_ms_per_unit']:11.3f}{item['per_second'] / mailmerge_rate:12.2f}"
+            f"  {each}"
+        )
+    text = "\n".join(lines)
+    print(text)
+    result = {
+        "started_utc": started_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "messages": messages,
+        "sink_pipelining": pipelining,
+        "mailmerge_version": mailmerge_version,
+        "variants": {label: str(path) for label, path in variants},
+        "loadavg_start": [round(x, 2) for x in loadavg_start],
+        "loadavg_end": [round(x, 2) for x in loadavg_end],
+        "send": summaries,
+        "table": text,
+        "note": "CPU ms/msg: user + system CPU of the sending process (not the sink), per message",
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"send-{started_utc.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"\nwritten: {path.relative_to(ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":

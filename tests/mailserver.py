@@ -4,6 +4,7 @@ import asyncio
 import ssl
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -59,6 +60,7 @@ class Script:
     delay: float = 0.0
     idle_closed: bool = False  # answer NOOP as if the idle connection had been closed meanwhile
     pipelining: bool = False  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
+    on_data: Callable[["Delivery"], None] | None = None  # called once the final dot is in
 
 
 class Handler:
@@ -110,6 +112,8 @@ class Handler:
             envelope.original_content,
             session.auth_data.login if session.authenticated else None,
         )
+        if self.script.on_data is not None:
+            self.script.on_data(delivery)
         if rcpt in self.script.drop_after_dot:
             self.script.drop_after_dot.discard(rcpt)
             with self._lock:

@@ -1,6 +1,8 @@
 """Shared pieces of the sending tests: a server, a drafted batch, settings that point at it."""
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,3 +122,10 @@ def states(settings: Settings, batch: Batch) -> dict[int, Entry]:
     """The ledger's entries of a batch, by input row."""
     with Ledger(settings.db) as ledger:
         return {entry.row: entry for entry in ledger.entries(batch.message_ids()).values()}
+
+
+def on_disk(db: Path) -> dict[str, str]:
+    """Each message's committed state, read through a connection of its own (as another process
+    would see it: uncommitted changes of the run are invisible)."""
+    with closing(sqlite3.connect(db)) as connection:
+        return dict(connection.execute("SELECT message_id, state FROM messages").fetchall())

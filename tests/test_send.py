@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from mailserver import USER, Certificates
+from mailserver import USER, Certificates, Delivery
 from outreach.approval import Selection, approve, reject, resolve
 from outreach.batch import Batch
 from outreach.errors import InputError, SmtpConfigError
 from outreach.ledger import Ledger
+from outreach.sender import Runtime, send_batch
 from outreach.settings import Settings
+from outreach.smtp import Connection, connect
 from outreach.status import batch_status
 from outreach.suppression import add as suppress
-from sendkit import FakeTime, Server, make_batch, run, serve, states
+from sendkit import FakeTime, Server, make_batch, on_disk, run, serve, states
 
 
 @pytest.fixture(scope="session")
@@ -182,6 +184,140 @@ def test_a_run_killed_while_sending_leaves_unknown_not_a_resend(
     with Ledger(conf.db) as ledger:
         resolve(ledger, first, sent=True)
     assert states(conf, batch)[2].state == "sent"
+
+
+def test_sending_is_on_disk_before_the_data_ends_and_outcomes_follow_in_one_commit(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    """At each message's final dot, another reader of the ledger file sees that message as
+    `sending` and every message the run dealt with before it in its final state."""
+    batch = make_batch(tmp_path, conf, 7)
+    approve_all(conf, batch)
+    with Ledger(conf.db) as ledger:
+        suppress(ledger, ["person2@example.org"])
+    changed = batch.path(batch.drafts[2])
+    changed.write_bytes(changed.read_bytes().replace(b"Verein Nummer 3", b"Verein Nr. 3"))
+    server.handler.script.rcpt["person4@example.org"] = ["451 4.3.0 try again later"]
+    server.handler.script.data["person6@example.org"] = ["554 5.7.1 rejected as spam"]
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def at_the_dot(delivery: Delivery) -> None:
+        seen.append((delivery.message_id, on_disk(conf.db)))
+
+    server.handler.script.on_data = at_the_dot
+    report = run(batch, conf)
+    results = [line.result for line in report.lines]
+    assert results == ["sent", "suppressed", "drafted", "deferred", "sent", "failed", "sent"]
+    assert [message_id for message_id, _ in seen] == [
+        line.message_id for line in report.lines if line.result in ("sent", "failed")
+    ]
+    order = [line.message_id for line in report.lines]
+    for message_id, states_then in seen:
+        assert states_then[message_id] == "sending"
+        assert list(states_then.values()).count("sending") == 1
+        for line in report.lines[: order.index(message_id)]:
+            assert states_then[line.message_id] == line.result, line
+    # The last outcome is on disk when the run returns.
+    assert on_disk(conf.db) == {line.message_id: line.result for line in report.lines}
+
+
+@pytest.mark.parametrize("rate", [60, 0])
+def test_no_outcome_waits_uncommitted_through_a_pause_or_a_reconnect(
+    tmp_path: Path, server: Server, db: Path, rate: int
+) -> None:
+    """Each pause of the rate limiter and each connection attempt sees every earlier outcome
+    on disk and no message in `sending`."""
+    conf = server.settings(db, rate=rate)
+    batch = make_batch(tmp_path, conf, 4)
+    approve_all(conf, batch)
+    server.handler.script.rcpt["person2@example.org"] = ["421 4.3.2 shutting down"]
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    class Watched(FakeTime):
+        def sleep(self, seconds: float) -> None:
+            seen.append(("pause", on_disk(db)))
+            super().sleep(seconds)
+
+    time = Watched()
+
+    def watched_connect() -> Connection:
+        seen.append(("connect", on_disk(db)))
+        return connect(conf)
+
+    runtime = Runtime(connect=watched_connect, now=time.now, clock=time.clock, sleep=time.sleep)
+    report = send_batch(batch, conf, runtime)
+    assert [line.result for line in report.lines] == ["sent", "deferred", "sent", "sent"]
+    ids = [line.message_id for line in report.lines]
+    expected = [("connect", 0), ("pause", 1), ("pause", 2), ("connect", 2), ("pause", 3)]
+    if not rate:
+        expected = [("connect", 0), ("connect", 2)]
+    assert [what for what, _ in seen] == [what for what, _ in expected]
+    for (_, states_then), (_, done) in zip(seen, expected, strict=True):
+        assert "sending" not in states_then.values()
+        assert [states_then[mid] for mid in ids[:done]] == [x.result for x in report.lines[:done]]
+
+
+def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`outreach reject` can land between the run's last look at a message and its claim (the
+    claim runs while the server answers DATA): the run then drops the connection rather than
+    end the message, and goes on."""
+    import outreach.sender
+
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    target = batch.drafts[1]
+    read = outreach.sender.approved_bytes
+
+    def read_then_rejected(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path == batch.path(target):
+            with Ledger(conf.db) as other:  # as another process would
+                reject(other, batch, [target])
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
+    assert not report.stopped and not report.needs_attention
+    assert states(conf, batch)[3].state == "rejected"
+    assert [d.rcpt_tos for d in server.handler.deliveries] == [
+        ["person1@example.org"],
+        ["person3@example.org"],
+    ]
+    assert server.handler.connections == 2  # the open transaction went with the connection
+
+
+def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_next_run(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim checks the approved hash too: bytes read just before a new approval are not
+    sent in its place, even though they were approved a moment earlier."""
+    import outreach.sender
+
+    batch = make_batch(tmp_path, conf, 2)
+    approve_all(conf, batch)
+    target = batch.path(batch.drafts[0])
+    old = target.read_bytes()
+    new = old.replace(b"Verein Nummer 1", b"Verein Nummer Eins")
+    read = outreach.sender.approved_bytes
+
+    def read_then_approved_again(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path == target and target.read_bytes() == old:
+            target.write_bytes(new)
+            with Ledger(conf.db) as other:  # as another process would
+                approve(other, batch, [batch.drafts[0]])
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_approved_again)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["skipped", "sent"]
+    assert states(conf, batch)[2].state == "approved"
+    assert run(batch, conf).count("sent") == 1
+    assert [d.content for d in server.handler.deliveries][-1] == new
+    assert old not in [d.content for d in server.handler.deliveries]
 
 
 def test_rate_is_held_within_5_percent_under_an_injected_clock(

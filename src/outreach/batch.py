@@ -100,10 +100,7 @@ class DraftBytes:
 
 def read_draft(path: Path) -> DraftBytes:
     """Read a draft and check it can be sent to exactly one recipient; InputError if not."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"draft '{path}' cannot be read: {exc.strerror}") from None
+    raw = _read(path)
     # Only the header section is parsed: the parser would otherwise read every body line too.
     head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
     headers = BytesHeaderParser().parsebytes(head)
@@ -118,3 +115,20 @@ def read_draft(path: Path) -> DraftBytes:
         recipient=recipients[0],
         message_id=str(headers.get("Message-ID", "")).strip(),
     )
+
+
+def approved_bytes(path: Path, sha256: str) -> bytes | None:
+    """The draft's bytes if their SHA-256 is `sha256` (what was approved), else None.
+
+    No headers are parsed: approval ran read_draft's checks on the very bytes it pinned with
+    this hash, so identical bytes pass them again. InputError when the file cannot be read.
+    """
+    raw = _read(path)
+    return raw if hashlib.sha256(raw).hexdigest() == sha256 else None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"draft '{path}' cannot be read: {exc.strerror}") from None

@@ -173,8 +173,9 @@ class Ledger:
     def atomic(self) -> Iterator[None]:
         """Group many changes into one transaction: all are on disk at the end, or none.
 
-        For commands a person runs over a whole batch (approve, reject); never around a
-        network step, where each change must be committed before the next.
+        For commands a person runs over a whole batch (approve, reject), and for a send run's
+        one commit per message (an outcome with the next `sending`); never around a network
+        step, where each change must be committed before the next.
         """
         with self._transaction():
             yield
@@ -252,9 +253,15 @@ class Ledger:
         sha256: str | None = None,
         recipient: str | None = None,
         attempt: bool = False,
+        at: datetime | None = None,
+        if_sha256: str | None = None,
     ) -> bool:
-        """Move one message to state `to` if it is in one of `allowed_from`; commit at once."""
-        now = timestamp(self.now())
+        """Move one message to state `to` if it is in one of `allowed_from`; commit at once.
+
+        `at` is when it happened (default now), for a change recorded a moment after the fact;
+        with `if_sha256`, the move happens only if that is still the approved draft's hash.
+        """
+        now = timestamp(at or self.now())
         sets = ["state = ?", "reply = ?", "next_try = ?", "updated = ?"]
         values: list[object] = [to, reply, timestamp(next_try) if next_try else "", now]
         if sha256 is not None:
@@ -266,11 +273,14 @@ class Ledger:
         if attempt:
             sets.append("attempts = attempts + 1")
         marks = ",".join("?" * len(allowed_from))
+        where = f"message_id = ? AND state IN ({marks})"
+        conditions: list[object] = [message_id, *allowed_from]
+        if if_sha256 is not None:
+            where += " AND sha256 = ?"
+            conditions.append(if_sha256)
         with self._transaction() as db:
             cursor = db.execute(
-                f"UPDATE messages SET {', '.join(sets)}"
-                f" WHERE message_id = ? AND state IN ({marks})",
-                (*values, message_id, *allowed_from),
+                f"UPDATE messages SET {', '.join(sets)} WHERE {where}", (*values, *conditions)
             )
             if cursor.rowcount:
                 self._event(db, message_id, to, reply, now)

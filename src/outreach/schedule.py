@@ -28,6 +28,12 @@ class RateLimiter:
         self._sleep = sleep
         self._next: float | None = None
 
+    def delay(self) -> float:
+        """Seconds `wait` would sleep now (0: the next message may start at once)."""
+        if not self.interval or self._next is None:
+            return 0.0
+        return max(self._next - self._clock(), 0.0)
+
     def wait(self) -> None:
         """Return when the next message may start."""
         if not self.interval:

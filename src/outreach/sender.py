@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .batch import Batch, read_draft
+from .batch import Batch, approved_bytes
 from .errors import InputError, LockedError, SmtpUnavailableError
 from .ledger import (
     APPROVED,
@@ -29,7 +29,7 @@ from .ledger import (
 )
 from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from .settings import Settings
-from .smtp import Connection, Outcome, connect, envelope_address
+from .smtp import SKIPPED, Connection, Outcome, connect, envelope_address
 from .suppression import suppressions_in
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,19 @@ class Line:
     recipient: str
     result: str
     detail: str
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A message's new state, held in memory until the next commit (see _Run._commit)."""
+
+    message_id: str
+    state: str
+    reason: str
+    allowed_from: tuple[str, ...]
+    at: datetime
+    next_try: datetime | None = None
+    attempt: bool = False
 
 
 @dataclass
@@ -125,7 +138,14 @@ def send_batch(
 
 
 class _Run:
-    """One send run over one ledger, holding the lock."""
+    """One send run over one ledger, holding the lock.
+
+    One commit (one fsync) per message: a message's outcome is kept in memory and committed
+    together with the next message's `sending`, which must be on disk before that message's
+    DATA. A crash in between leaves the finished message in `sending`, which the next run
+    turns into `unknown`: never sent twice, never lost. Nothing waits uncommitted through a
+    pause of the rate limiter, a connection attempt or an idle check, nor past the run's end.
+    """
 
     def __init__(
         self,
@@ -145,6 +165,7 @@ class _Run:
         self.sender = envelope_address(settings.from_address)
         self.connection: Connection | None = None
         self.last_used = 0.0
+        self.pending: list[_Change] = []
 
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
@@ -179,9 +200,12 @@ class _Run:
                 raw = self._approved_bytes(entry)
                 if raw is None:
                     continue
+                if self.limiter.delay() > 0:
+                    self._commit()
                 self.limiter.wait()
                 self._drop_if_stale()
                 if self.connection is None:
+                    self._commit()
                     try:
                         self.connection = self.runtime.connect()
                     except SmtpUnavailableError as exc:
@@ -196,7 +220,7 @@ class _Run:
                     losses = 0
                 if not outcome.usable:
                     self.connection = None
-                    losses += 1
+                    losses += outcome.kind != SKIPPED  # a skipped one was dropped on purpose
                     if losses >= 2:
                         report.stopped = f"the connection was lost twice in a row ({outcome.reply})"
                         report.left = len(queue) - done - 1
@@ -204,8 +228,11 @@ class _Run:
             else:
                 report.left = 0
         finally:
-            if self.connection is not None:
-                self.connection.close()
+            try:
+                self._commit()
+            finally:
+                if self.connection is not None:
+                    self.connection.close()
         if self.progress:
             self.progress(len(queue) - report.left, len(queue))
         return report
@@ -214,6 +241,7 @@ class _Run:
         """Servers close idle connections; at a slow rate, check before reuse, not by failing."""
         if self.connection is None or self.runtime.clock() - self.last_used < IDLE_CHECK:
             return
+        self._commit()
         if not self.connection.alive():
             self.connection.close()
             self.connection = None
@@ -233,22 +261,21 @@ class _Run:
     def _approved_bytes(self, entry: Entry) -> bytes | None:
         """The draft's bytes if they are exactly what was approved; else back to `drafted`."""
         try:
-            draft = read_draft(self.batch.folder / entry.draft)
+            raw = approved_bytes(self.batch.folder / entry.draft, entry.sha256)
         except InputError as exc:
             self._record(entry, DRAFTED, f"{exc}; approve it again", (APPROVED, DEFERRED))
             return None
-        if draft.sha256 != entry.sha256:
+        if raw is None:
             reason = "the draft changed after approval; review it and approve it again"
             self._record(entry, DRAFTED, reason, (APPROVED, DEFERRED))
-            return None
-        return draft.raw
+        return raw
 
     def _deliver(self, entry: Entry, raw: bytes) -> Outcome:
         assert self.connection is not None
 
         def claim() -> bool:
             # Committed before DATA: a crash from here on leaves `sending`, which becomes unknown.
-            return self.ledger.move(entry.message_id, SENDING, allowed_from=(APPROVED, DEFERRED))
+            return self._commit(claim=entry)
 
         outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
         if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
@@ -279,15 +306,41 @@ class _Run:
         next_try: datetime | None = None,
         attempt: bool = False,
     ) -> None:
-        self.ledger.move(
-            entry.message_id,
-            state,
-            allowed_from=allowed_from,
-            reply=reason,
-            next_try=next_try,
-            attempt=attempt,
-        )
+        """Note a message's new state; it is committed with the next `sending` or sooner."""
+        at = self.runtime.now()
+        change = _Change(entry.message_id, state, reason, allowed_from, at, next_try, attempt)
+        self.pending.append(change)
         self._line(entry, state, reason)
+
+    def _commit(self, *, claim: Entry | None = None) -> bool:
+        """Commit the noted changes and, with `claim`, move that message to `sending` in the
+        same transaction; return whether the claim succeeded.
+
+        The claim holds only while the message is still approved (or deferred) with the hash
+        of the bytes about to go: a `reject`, or an approval of an edited draft, that lands
+        after the run read the draft wins."""
+        if not self.pending and claim is None:
+            return False
+        ledger = self.ledger
+        with ledger.atomic():
+            for change in self.pending:
+                ledger.move(
+                    change.message_id,
+                    change.state,
+                    allowed_from=change.allowed_from,
+                    reply=change.reason,
+                    next_try=change.next_try,
+                    attempt=change.attempt,
+                    at=change.at,
+                )
+            claimed = claim is not None and ledger.move(
+                claim.message_id,
+                SENDING,
+                allowed_from=(APPROVED, DEFERRED),
+                if_sha256=claim.sha256,
+            )
+        self.pending.clear()
+        return claimed
 
     def _line(self, entry: Entry, result: str, detail: str) -> None:
         self.report.lines.append(Line(entry.row, entry.message_id, entry.recipient, result, detail))
@@ -339,7 +392,7 @@ def _plan(
             result, detail = "would skip", "on the suppression list"
         else:
             try:
-                changed = read_draft(batch.folder / entry.draft).sha256 != entry.sha256
+                changed = approved_bytes(batch.folder / entry.draft, entry.sha256) is None
             except InputError as exc:
                 changed, detail = True, str(exc)
             else:
