@@ -193,3 +193,22 @@ def test_per_variant_text_and_subject_equal_rendering_each_email(
         text = env.get_template("body.txt.j2").render({**shared, **personal})
         assert email.subject == " ".join(subject.split())
         assert email.text == wrap_text(text)
+
+
+def test_variants_with_the_same_html_skeleton_are_inlined_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.render as render_module
+
+    inlined: list[str] = []
+
+    def counting(html: str) -> str:
+        inlined.append(html)
+        return inline_css(html)
+
+    monkeypatch.setattr(render_module, "inline_css", counting)
+    renderer = Renderer(templates_dir(), settings)
+    # The HTML template prints neither the website nor the description: one skeleton.
+    for fields in ({}, {"website": "https://example.org"}, {"description": "Zeitung"}):
+        renderer.render(contact(**fields), kind("media"), "de")
+    assert len(inlined) == 1

@@ -49,11 +49,7 @@ class Tokenised:
 
     def adding(self, name: str, value: str) -> "Tokenised":
         """The same with one more top-level value."""
-        if not value:
-            return Tokenised(
-                self.values, {**self.tokens, name: value}, _extended(self.key, name, value)
-            )
-        token = TOKEN.format(len(self.values))
+        token = TOKEN.format(len(self.values)) if value else ""
         return Tokenised(
             [*self.values, value], {**self.tokens, name: token}, _extended(self.key, name, token)
         )
@@ -66,12 +62,17 @@ def _extended(key: Hashable | None, name: str, value: str) -> Hashable | None:
 def _tokenise(
     values: Mapping[str, Any], collected: list[str]
 ) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """The tokenised mapping and its key; the originals are appended to `collected`."""
+    """The tokenised mapping and its key; the originals are appended to `collected`.
+
+    Every string takes a place in `collected`, empty ones too (they stay empty, untokenised):
+    a value keeps its token number whichever others are empty, so variants that print the same
+    values render the same skeleton.
+    """
     result: dict[str, Any] = {}
     key: list[Any] = []
     for name, value in values.items():
-        if type(value) is str and value:
-            result[name] = token = TOKEN.format(len(collected))
+        if type(value) is str:
+            result[name] = token = TOKEN.format(len(collected)) if value else ""
             collected.append(value)
             key.append((name, token))
         elif isinstance(value, Mapping):
@@ -166,13 +167,20 @@ class VariantCache:
     def __init__(self, finish: Callable[[str], str | None] = lambda skeleton: skeleton) -> None:
         self._finish = finish
         self._skeletons: dict[Hashable, str | None] = {}
+        # Variants often render the same skeleton (a value the template never prints differs),
+        # and finishing (premailer) is the slow part: once per distinct skeleton.
+        self._finished: dict[str, str | None] = {}
 
     def skeleton(self, key: Hashable, render: Callable[[], str]) -> str | None:
         """The finished skeleton for `key`, rendered on first use; None if a token was lost."""
         if key not in self._skeletons:
             if len(self._skeletons) >= _MAX_VARIANTS:
                 self._skeletons.clear()
-            self._skeletons[key] = _checked(render(), self._finish)
+                self._finished.clear()
+            rendered = render()
+            if rendered not in self._finished:
+                self._finished[rendered] = _checked(rendered, self._finish)
+            self._skeletons[key] = self._finished[rendered]
         return self._skeletons[key]
 
 
