@@ -54,6 +54,7 @@ class Delivery:
 class Script:
     """Replies to give instead of accepting: per recipient, used up one per attempt."""
 
+    mail: list[str] = field(default_factory=list)  # replies to MAIL FROM, any sender
     rcpt: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, list[str]] = field(default_factory=dict)
     drop_after_dot: set[str] = field(default_factory=set)
@@ -82,6 +83,15 @@ class Handler:
         if self.script.pipelining:
             return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.script.mail:
+            return self.script.mail.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]

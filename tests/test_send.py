@@ -122,6 +122,22 @@ def test_permanent_refusal_fails_that_message_and_the_run_goes_on(
     assert status.counts["failed"] == 1 and status.attention[0].reason == reply
 
 
+def test_a_refused_sender_stops_the_run_and_leaves_the_message_approved(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    server.handler.script.mail = ["550 5.7.1 sender not allowed"]
+    with pytest.raises(SmtpConfigError, match="refused the sender"):
+        run(batch, conf)
+    assert server.handler.deliveries == []
+    assert {entry.state for entry in states(conf, batch).values()} == {"approved"}
+    report = run(batch, conf)  # the sender is allowed again
+    assert [line.result for line in report.lines] == ["sent", "sent", "sent"]
+    assert not report.recovered  # nothing was left in 'sending' to become 'unknown'
+    assert sorted(server.handler.count_by_message_id().values()) == [1, 1, 1]
+
+
 def test_421_defers_and_the_run_reconnects(tmp_path: Path, conf: Settings, server: Server) -> None:
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)

@@ -29,7 +29,7 @@ from .ledger import (
 )
 from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from .settings import Settings
-from .smtp import SKIPPED, Connection, Outcome, connect, envelope_address
+from .smtp import SKIPPED, Connection, Outcome, SenderRefusedError, connect, envelope_address
 from .suppression import suppressions_in
 
 log = logging.getLogger(__name__)
@@ -273,11 +273,21 @@ class _Run:
     def _deliver(self, entry: Entry, raw: bytes) -> Outcome:
         assert self.connection is not None
 
+        claimed = False
+
         def claim() -> bool:
             # Committed before DATA: a crash from here on leaves `sending`, which becomes unknown.
-            return self._commit(claim=entry)
+            nonlocal claimed
+            claimed = self._commit(claim=entry)
+            return claimed
 
-        outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
+        try:
+            outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
+        except SenderRefusedError:
+            if claimed:  # pipelined: claimed before the refusal of MAIL came back; nothing went
+                reason = "not sent: the server refused the sender"
+                self._record(entry, APPROVED, reason, (SENDING,))
+            raise
         if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
             outcome = Outcome(FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
         elif outcome.kind not in (SENT, DEFERRED, FAILED, UNKNOWN):
