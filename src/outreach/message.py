@@ -93,7 +93,8 @@ def quoted_printable(text: str) -> bytes:
     # most lines (the template's) recur in every email, so their encoding is kept.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     last = lines.pop()
-    encoded = [_encoded_line(line) for line in lines]
+    known = _ENCODED_LINES.get  # most lines are known: no call per line for them
+    encoded = [known(line) or _encoded_line(line) for line in lines]
     encoded.append(_qp(last.encode("utf-8")))
     return b"".join(encoded)
 
