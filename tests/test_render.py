@@ -142,6 +142,12 @@ def test_the_shipped_templates_are_rendered_once_per_variant(name: str) -> None:
         ("{{ organisation.upper() }}", False),
         ('{% include "other.j2" %}', False),
         ("{% macro m(x) %}{{ x }}{% endmacro %}{{ m(note) }}", False),
+        ("{% filter upper %}{{ note }}{% endfilter %}", False),
+        ("{% set x %}{{ note }}{% endset %}{{ x | upper }}", False),
+        ("{% block b %}{{ note }}{% endblock %}{{ self.b() | upper }}", False),
+        ("{% autoescape false %}{{ note }}{% endautoescape %}", False),
+        ("{% with x = note %}{{ x }}{% endwith %}", False),
+        ("{{ note | safe }}", False),
     ],
 )
 def test_a_template_is_rendered_per_variant_only_when_it_just_prints_values(

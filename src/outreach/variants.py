@@ -22,9 +22,11 @@ TOKEN_PATTERN = re.compile(r"QXOUTREACH(\d{4})QX")
 ANY_TOKEN = re.compile(r"qxoutreach", re.IGNORECASE)
 _MAX_VARIANTS = 1024
 
-# Statements whose effect on a value cannot be seen in this template's own tree.
+# Statements whose effect on a value cannot be seen where the value is printed: other templates,
+# macros, blocks (callable as self.name()), captured or filtered output, switched escaping.
 _OPAQUE_STATEMENTS = (
     nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Macro, nodes.CallBlock,
+    nodes.Block, nodes.AssignBlock, nodes.FilterBlock, nodes.EvalContextModifier,
 )  # fmt: skip
 
 
