@@ -138,6 +138,24 @@ def test_a_refused_sender_stops_the_run_and_leaves_the_message_approved(
     assert sorted(server.handler.count_by_message_id().values()) == [1, 1, 1]
 
 
+def test_a_refused_sender_leaves_a_deferred_message_deferred(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    batch = make_batch(tmp_path, conf, 1)
+    approve_all(conf, batch)
+    server.handler.script.rcpt["person1@example.org"] = ["451 4.7.1 try again later"]
+    time = FakeTime()
+    run(batch, conf, time)
+    time.advance(timedelta(minutes=5))  # due again
+    server.handler.script.mail = ["550 5.7.1 sender not allowed"]
+    with pytest.raises(SmtpConfigError, match="refused the sender"):
+        run(batch, conf, time)
+    entry = states(conf, batch)[2]
+    assert entry.state == "deferred" and entry.attempts == 1
+    assert entry.next_try.startswith("2030-03-04T10:05")
+    assert run(batch, conf, time).count("sent") == 1
+
+
 def test_421_defers_and_the_run_reconnects(tmp_path: Path, conf: Settings, server: Server) -> None:
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)

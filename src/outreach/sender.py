@@ -286,7 +286,8 @@ class _Run:
         except SenderRefusedError:
             if claimed:  # pipelined: claimed before the refusal of MAIL came back; nothing went
                 reason = "not sent: the server refused the sender"
-                self._record(entry, APPROVED, reason, (SENDING,))
+                retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
+                self._record(entry, entry.state, reason, (SENDING,), next_try=retry)
             raise
         if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
             outcome = Outcome(FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
