@@ -200,8 +200,15 @@ def test_parallel_drafting_writes_the_same_files_as_one_process(
     assert [name for name in one if one[name] != two[name]] == []
 
 
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (b"{% if %}\n", r"body\.txt\.j2:1"),
+        (b"Gr\xfc\xdfe\n", r"body\.txt\.j2 is not UTF-8"),
+    ],
+)
 def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
-    tmp_path: Path, settings: Settings
+    tmp_path: Path, settings: Settings, broken: bytes, message: str
 ) -> None:
     import shutil
 
@@ -210,11 +217,11 @@ def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
 
     templates = tmp_path / "templates"
     shutil.copytree(templates_dir(), templates)
-    (templates / "body.txt.j2").write_text("{% if %}\n", encoding="utf-8")
+    (templates / "body.txt.j2").write_bytes(broken)
     rows = [f'"Org {i}","","","","c{i}@org{i}.example","DE","",""' for i in range(700)]
     contacts = tmp_path / "many.csv"
     contacts.write_text("\n".join([HEADER.strip(), *rows]) + "\n", encoding="utf-8")
-    with pytest.raises(ContentError, match=r"body\.txt\.j2:1"):
+    with pytest.raises(ContentError, match=message):
         draft_batch(contacts, tmp_path / "out", "b", settings, templates=templates, workers=2)
     folder = tmp_path / "out" / "b"
     assert not (folder / "manifest.csv").exists() and not (folder / "index.html").exists()

@@ -218,3 +218,40 @@ def test_variants_with_the_same_html_skeleton_are_inlined_once(
     for fields in ({}, {"website": "https://example.org"}, {"description": "Zeitung"}):
         renderer.render(contact(**fields), kind("media"), "de")
     assert len(inlined) == 1
+
+
+def test_a_value_in_an_html_attribute_goes_through_premailer_itself(
+    tmp_path: Path, settings: Settings
+) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    html = folder / "body.html.j2"
+    link = '<p><a href="{{ website }}">{{ website }}</a></p>\n</td></tr>'
+    html.write_text(
+        html.read_text(encoding="utf-8").replace("</td></tr>", link, 1), encoding="utf-8"
+    )
+    renderer = Renderer(folder, settings)
+    target = contact(website="https://bücher.example.org/a b")
+    email = renderer.render(target, kind("media"), "de")
+    person = parse_person(target.contact_name, target.salutation, target.title, target.country)
+    shared, personal = renderer.context(target, kind("media"), "de", person)
+    template = renderer._html_env.get_template("body.html.j2")
+    direct = inline_css(template.render({**shared, **personal, "subject": email.subject}))
+    assert email.html == direct  # the URL is percent-encoded as premailer does it
+
+
+@pytest.mark.parametrize("where", ["signature", "template"])
+def test_token_text_in_shared_content_is_never_replaced_by_a_value(
+    tmp_path: Path, settings: Settings, where: str
+) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    literal = "QXOUTREACH0003QX"
+    if where == "template":
+        body = folder / "body.txt.j2"
+        body.write_text(f"{literal}\n" + body.read_text(encoding="utf-8"), encoding="utf-8")
+    else:
+        settings = settings.model_copy(update={"signature_de": f"Gruß, {literal}"})
+    renderer = Renderer(folder, settings)
+    email = renderer.render(contact(organisation="Beispiel e.V."), kind("media"), "de")
+    assert literal in email.text

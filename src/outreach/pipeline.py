@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
-from .errors import InputError, OutreachError
+from .errors import InputError
 from .files import SpreadsheetWriter, atomic_open, atomic_write_bytes, write_csv
 from .ingest import open_contacts
 from .language import pick_language
@@ -246,7 +246,7 @@ class _Drafter:
 
 
 _worker: _Drafter | None = None
-_worker_error: OutreachError | None = None
+_worker_error: Exception | None = None
 
 
 def _start_worker(job: DraftJob) -> None:
@@ -254,7 +254,7 @@ def _start_worker(job: DraftJob) -> None:
     global _worker, _worker_error
     try:
         _worker = _Drafter(job)
-    except OutreachError as exc:
+    except Exception as exc:  # any error reaches the parent as itself, not as a broken pool
         _worker_error = exc
 
 

@@ -1,6 +1,7 @@
 """Render the subject, text and HTML parts of one email from Jinja2 templates."""
 
 import logging
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from .errors import ContentError
 from .models import Classification, Contact
 from .salutation import Person, greeting, parse_person
 from .settings import Settings
-from .variants import Tokenised, VariantCache, fill, html_quote, prints_values_only
+from .variants import (
+    Tokenised,
+    VariantCache,
+    fill,
+    html_quote,
+    prints_values_only,
+    probe,
+    shared_text_has_tokens,
+)
 
 TEXT_WIDTH = 78
 SUBJECT_TEMPLATE = "subject.txt.j2"
@@ -67,12 +76,22 @@ class Renderer:
             self._subject = _Part(self._text_env, SUBJECT_TEMPLATE, PERSONAL)
             self._text = _Part(self._text_env, TEXT_TEMPLATE, PERSONAL)
             self._html = _Part(
-                self._html_env, HTML_TEMPLATE, PERSONAL | {"subject"}, inline_css, html_quote
+                self._html_env,
+                HTML_TEMPLATE,
+                PERSONAL | {"subject"},
+                inline_css,
+                html_quote,
+                usable=values_only_in_text,
             )
         except jinja2.TemplateNotFound as exc:
             raise ContentError(f"template '{exc.name}' not found in {templates}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError(f"{exc.filename}:{exc.lineno}: {exc.message}") from None
+        except UnicodeDecodeError as exc:
+            raise ContentError(
+                f"{_not_utf8(templates)} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+                "save it as UTF-8"
+            ) from None
         self._content = {language: load_content(language, templates) for language in ("de", "en")}
         self._signatures = {
             language: settings.signature_lines(language) for language in self._content
@@ -154,10 +173,13 @@ class _Part:
         personal: frozenset[str],
         finish: Callable[[str], str] = str,
         quote: Callable[[str], str] = str,
+        usable: Callable[[str], bool] = lambda skeleton: True,
     ) -> None:
         self.template = env.get_template(name)
         self._by_variant = prints_values_only(env, name, personal)
-        self._skeletons = VariantCache(finish)
+        self._skeletons = VariantCache(
+            lambda skeleton: finish(skeleton) if usable(skeleton) else None
+        )
         self._finish = finish
         self._quote = quote
 
@@ -181,9 +203,38 @@ class _Part:
         if not self._by_variant or tokenised.key is None:
             return None
         tokens = tokenised.tokens
-        return self._skeletons.skeleton(
-            (variant, tokenised.key), lambda: self.template.render({**shared, **tokens})
-        )
+
+        def render() -> str | None:
+            if shared_text_has_tokens(self.template.render({**shared, **probe(tokens)})):
+                return None
+            return self.template.render({**shared, **tokens})
+
+        return self._skeletons.skeleton((variant, tokenised.key), render)
+
+
+# Where premailer and lxml rewrite text (URLs in attributes are percent-encoded, style and script
+# are parsed), a value must go through them itself: such a variant renders each email in full.
+_TOKEN_IN_MARKUP = re.compile(
+    r"<[^<>]*QXOUTREACH\d{4}QX[^<>]*>"
+    r"|<(style|script)\b[^>]*>(?:(?!</\1>).)*?QXOUTREACH\d{4}QX"
+    r"|<!--(?:(?!-->).)*?QXOUTREACH\d{4}QX",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def values_only_in_text(skeleton: str) -> bool:
+    """True when every token of an HTML skeleton is in element text, not in a tag or comment."""
+    return _TOKEN_IN_MARKUP.search(skeleton) is None
+
+
+def _not_utf8(templates: Path) -> Path:
+    """The first template file in `templates` that is not UTF-8 (the folder if none is)."""
+    for path in sorted(templates.glob("*.j2")):
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            return path
+    return templates
 
 
 def inline_css(html: str) -> str:

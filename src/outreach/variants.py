@@ -57,6 +57,27 @@ class Tokenised:
         )
 
 
+def probe(tokens: Mapping[str, Any]) -> dict[str, Any]:
+    """The same context with every token spelled differently (see shared_text_has_tokens)."""
+    return {
+        name: probe(value)
+        if isinstance(value, Mapping)
+        else value.replace("QXOUTREACH", "QYOUTREACH")
+        if isinstance(value, str)
+        else value
+        for name, value in tokens.items()
+    }
+
+
+def shared_text_has_tokens(rendered_with_probe: str) -> bool:
+    """True when token text appears with every personal value spelled as a probe token.
+
+    Such text came from the template or the shared content (a signature, say), and filling in
+    values would replace it: that variant is rendered for each email instead.
+    """
+    return ANY_TOKEN.search(rendered_with_probe) is not None
+
+
 def _extended(key: Hashable | None, name: str, value: str) -> Hashable | None:
     return None if key is None else (key, name, value)
 
@@ -125,8 +146,8 @@ class _Unsafe(Exception):
 
 def _visit(node: nodes.Node, personal: frozenset[str], place: str) -> None:
     """Walk the tree; `place` is "output" or "test" where a bare personal value is allowed."""
-    if isinstance(node, _OPAQUE_STATEMENTS):
-        raise _Unsafe
+    if isinstance(node, _OPAQUE_STATEMENTS) or (isinstance(node, nodes.For) and node.recursive):
+        raise _Unsafe  # (a recursive loop's loop(...) returns its rendered body)
     if _personal_value(node, personal):
         if place not in ("output", "test"):
             raise _Unsafe
@@ -173,16 +194,20 @@ class VariantCache:
         # and finishing (premailer) is the slow part: once per distinct skeleton.
         self._finished: dict[str, str | None] = {}
 
-    def skeleton(self, key: Hashable, render: Callable[[], str]) -> str | None:
-        """The finished skeleton for `key`, rendered on first use; None if a token was lost."""
+    def skeleton(self, key: Hashable, render: Callable[[], str | None]) -> str | None:
+        """The finished skeleton for `key`, rendered on first use; None if `render` gave none or
+        a token was lost."""
         if key not in self._skeletons:
             if len(self._skeletons) >= _MAX_VARIANTS:
                 self._skeletons.clear()
                 self._finished.clear()
             rendered = render()
-            if rendered not in self._finished:
+            if rendered is None:
+                self._skeletons[key] = None
+            elif rendered not in self._finished:
                 self._finished[rendered] = _checked(rendered, self._finish)
-            self._skeletons[key] = self._finished[rendered]
+            if rendered is not None:
+                self._skeletons[key] = self._finished[rendered]
         return self._skeletons[key]
 
 
