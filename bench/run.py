@@ -617,7 +617,7 @@ def main() -> int:
     try:
         mailmerge_version = ensure_mailmerge()
         ensure_data(SIZES)
-        with tempfile.TemporaryDirectory(prefix="outreach-bench-") as temp:
+        with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
             work = Path(temp)
             measured = measure_all(args, work)
     except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
@@ -748,7 +748,7 @@ def send_only(args: argparse.Namespace) -> int:
     try:
         mailmerge_version = ensure_mailmerge()
         ensure_data((COMPARE_ROWS,))
-        with tempfile.TemporaryDirectory(prefix="outreach-bench-") as temp:
+        with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
             work = Path(temp)
             send_contacts = work / f"contacts-{messages}.csv"
             send_db = work / f"mailmerge-{messages}.csv"
