@@ -266,6 +266,30 @@ def measure(
     return Run(seconds, int(rss), sampler.peak, float(user) + float(system))
 
 
+QUIET_CREATE_US = 100.0  # creating an empty file takes ~20 µs on a quiet ext4 disk here
+
+
+def wait_for_quiet_disk(work: Path, limit: float = 300.0) -> float:
+    """Wait until creating files is fast again; return the last probe's µs per file.
+
+    Right after many files are deleted (the end of an earlier bench: about 240,000), creating a
+    file here took 35 times as long for a while, and every outreach run started then paid for
+    it; mailmerge creates no files. A probe of 1,000 empty files every 10 s, at most `limit`.
+    """
+    deadline = time.monotonic() + limit
+    while True:
+        probe = Path(tempfile.mkdtemp(prefix="probe-", dir=work))
+        started = time.perf_counter()
+        for number in range(1000):
+            os.close(os.open(probe / str(number), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        per_file = (time.perf_counter() - started) / 1000 * 1e6
+        if per_file <= QUIET_CREATE_US or time.monotonic() > deadline:
+            return round(per_file, 1)
+        log(f"creating a file takes {per_file:.0f} µs (quiet: under {QUIET_CREATE_US:.0f}): "
+            "waiting for the disk to settle after recent deletions")  # fmt: skip
+        time.sleep(10)
+
+
 def settle(limit: float = 15.0) -> None:
     """Flush written files and wait until the disk is idle, so no run pays for an earlier one.
 
@@ -512,6 +536,8 @@ def table(result: dict[str, Any]) -> str:
         f"outreach {result['outreach_version']} vs {mm}   {result['started_utc']}   "
         f"nproc {machine['nproc']}   load (1/5/15 min) start "
         f"{' '.join(f'{x:.2f}' for x in load[0])}, end {' '.join(f'{x:.2f}' for x in load[1])}",
+        f"creating an empty file at the start: {result['file_create_us_at_start']:.0f} µs "
+        f"(quiet disk: under {QUIET_CREATE_US:.0f})",
         "",
         f"draft {draft['rows']:,} rows, median of {len(draft['outreach']['runs_seconds'])} "
         "alternating runs",
@@ -654,6 +680,7 @@ def main() -> int:
 def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     compare = contacts_file(COMPARE_ROWS)
     compare_db = mailmerge_database(COMPARE_ROWS)
+    create_us = wait_for_quiet_disk(work)
     outreach_runs: list[Run] = []
     mailmerge_runs: list[Run] = []
     for number in range(1, args.draft_runs + 1):
@@ -729,7 +756,7 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         }
         send["ratio"] = round(send["outreach"]["per_second"] / send["mailmerge"]["per_second"], 3)
         sends[key] = send
-    return {"draft": draft, "scaling": scaling, **sends}
+    return {"file_create_us_at_start": create_us, "draft": draft, "scaling": scaling, **sends}
 
 
 def send_only(args: argparse.Namespace) -> int:
