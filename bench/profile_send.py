@@ -46,13 +46,7 @@ def main() -> int:
         subprocess.run(approve, env=env, check=True, capture_output=True, timeout=300)
         profile = work / "send.prof"
         with bench.sink(600, pipelining=args.sink_pipelining) as server:
-            env.update(
-                OUTREACH_SMTP_HOST="127.0.0.1",
-                OUTREACH_SMTP_PORT=str(server.port),
-                OUTREACH_SMTP_SECURITY="none",
-                OUTREACH_RATE="0",
-                OUTREACH_DAILY_LIMIT="0",
-            )
+            env.update(bench.to_sink(server.port))
             command = [str(python), "-m", "cProfile", "-o", str(profile), "-m", "outreach",
                        "--env-file", str(bench.ENV_FILE), "send", str(batch)]  # fmt: skip
             started = time.perf_counter()

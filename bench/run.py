@@ -447,13 +447,7 @@ def outreach_send(
         approve = [str(outreach), "--env-file", str(ENV_FILE), "approve", str(copy), "--all"]
         measure(approve, cwd=run_dir, env=env, timeout=timeout, label="outreach approve")
         with sink(timeout + 60, pipelining=pipelining) as server:
-            env.update(
-                OUTREACH_SMTP_HOST="127.0.0.1",
-                OUTREACH_SMTP_PORT=str(server.port),
-                OUTREACH_SMTP_SECURITY="none",
-                OUTREACH_RATE="0",
-                OUTREACH_DAILY_LIMIT="0",
-            )
+            env.update(to_sink(server.port))
             command = [str(outreach), "--env-file", str(ENV_FILE), "send", str(copy)]
             run = measure(command, cwd=run_dir, env=env, timeout=timeout, label="outreach send")
             delivered = server.stop()
@@ -462,6 +456,17 @@ def outreach_send(
         return run
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def to_sink(port: int) -> dict[str, str]:
+    """Settings that send to the sink as fast as possible: no TLS, no pacing, no daily limit."""
+    return {
+        "OUTREACH_SMTP_HOST": "127.0.0.1",
+        "OUTREACH_SMTP_PORT": str(port),
+        "OUTREACH_SMTP_SECURITY": "none",
+        "OUTREACH_RATE": "0",
+        "OUTREACH_DAILY_LIMIT": "0",
+    }
 
 
 def mailmerge_send(
