@@ -1,6 +1,7 @@
 """Rendering: text wrapping, the German opening note, and the inlined-CSS cache."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -21,6 +22,15 @@ def contact(**fields: str) -> Contact:
 
 def kind(type_key: str) -> Classification:
     return Classification(type=type_key, confidence=0.9, evidence=("test",))
+
+
+def edited_templates(tmp_path: Path, name: str, edit: Callable[[str], str]) -> Path:
+    """A copy of the shipped templates with one file changed by `edit`."""
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    path = folder / name
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
 
 
 def test_wrap_keeps_short_lines_and_indents_list_items() -> None:
@@ -90,13 +100,10 @@ def same_document(a: str, b: str) -> bool:
 def test_a_template_filter_on_a_personal_value_falls_back_to_direct_inlining(
     tmp_path: Path, settings: Settings
 ) -> None:
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    for source in templates_dir().iterdir():
-        text = source.read_text(encoding="utf-8")
-        if source.name == "body.html.j2":
-            text = text.replace("<p>{{ greeting }}</p>", "<p>{{ greeting | lower }}</p>")
-        (folder / source.name).write_text(text, encoding="utf-8")
+    lowered = "<p>{{ greeting | lower }}</p>"
+    folder = edited_templates(
+        tmp_path, "body.html.j2", lambda text: text.replace("<p>{{ greeting }}</p>", lowered)
+    )
     renderer = Renderer(folder, settings)
     email = renderer.render(contact(contact_name="Jane Roe", salutation="Ms"), kind("media"), "en")
     assert "dear ms roe," in email.html
@@ -160,11 +167,8 @@ def test_a_template_is_rendered_per_variant_only_when_it_just_prints_values(
 def test_a_template_that_compares_a_value_renders_each_email_on_its_own(
     tmp_path: Path, settings: Settings
 ) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(templates_dir(), folder)
-    body = folder / "body.txt.j2"
     test = '{% if country == "Schweiz" %}Grüezi!{% else %}Guten Tag!{% endif %}\n'
-    body.write_text(test + body.read_text(encoding="utf-8"), encoding="utf-8")
+    folder = edited_templates(tmp_path, "body.txt.j2", lambda text: test + text)
     renderer = Renderer(folder, settings)
     first = renderer.render(contact(country="Deutschland"), kind("media"), "de")
     second = renderer.render(contact(country="Schweiz"), kind("media"), "de")
@@ -223,12 +227,9 @@ def test_variants_with_the_same_html_skeleton_are_inlined_once(
 def test_a_value_in_an_html_attribute_goes_through_premailer_itself(
     tmp_path: Path, settings: Settings
 ) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(templates_dir(), folder)
-    html = folder / "body.html.j2"
     link = '<p><a href="{{ website }}">{{ website }}</a></p>\n</td></tr>'
-    html.write_text(
-        html.read_text(encoding="utf-8").replace("</td></tr>", link, 1), encoding="utf-8"
+    folder = edited_templates(
+        tmp_path, "body.html.j2", lambda text: text.replace("</td></tr>", link, 1)
     )
     renderer = Renderer(folder, settings)
     target = contact(website="https://bücher.example.org/a b")
@@ -244,13 +245,12 @@ def test_a_value_in_an_html_attribute_goes_through_premailer_itself(
 def test_token_text_in_shared_content_is_never_replaced_by_a_value(
     tmp_path: Path, settings: Settings, where: str
 ) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(templates_dir(), folder)
     literal = "QXOUTREACH0003QX"
-    if where == "template":
-        body = folder / "body.txt.j2"
-        body.write_text(f"{literal}\n" + body.read_text(encoding="utf-8"), encoding="utf-8")
-    else:
+    in_template = where == "template"
+    folder = edited_templates(
+        tmp_path, "body.txt.j2", lambda text: f"{literal}\n{text}" if in_template else text
+    )
+    if not in_template:
         settings = settings.model_copy(update={"signature_de": f"Gruß, {literal}"})
     renderer = Renderer(folder, settings)
     email = renderer.render(contact(organisation="Beispiel e.V."), kind("media"), "de")
