@@ -546,8 +546,8 @@ def table(result: dict[str, Any]) -> str:
         "",
         f"draft {draft['rows']:,} rows, median of {len(draft['outreach']['runs_seconds'])} "
         "alternating runs",
-        f"  {'':34}{'median s':>9}{'range s':>13}{'rows/s':>9}{'peak RSS MB':>13}"
-        f"{'tree PSS MB':>13}",
+        f"  {'':34}{'median s':>9}{'range s':>13}{'rows/s':>9}{'CPU ms/row':>11}"
+        f"{'peak RSS MB':>13}{'tree PSS MB':>13}",
     ]
     for name, item in (
         ("outreach draft", draft["outreach"]),
@@ -556,7 +556,8 @@ def table(result: dict[str, Any]) -> str:
         tree = item["tree_pss_mb"]
         lines.append(
             f"  {name:34}{item['median_seconds']:9.2f}{spread(item):>13}{item['per_second']:9,.0f}"
-            f"{item['median_peak_rss_mb']:13.1f}{tree if tree is not None else '-':>13}"
+            f"{item['median_cpu_ms_per_unit']:11.3f}{item['median_peak_rss_mb']:13.1f}"
+            f"{tree if tree is not None else '-':>13}"
         )
     lines += [
         f"  ratio mailmerge time / outreach time: {draft['ratio']:.2f}   (> 1: outreach is faster; "
