@@ -17,6 +17,7 @@ from .models import Classification, Contact
 from .salutation import Person, greeting, parse_person
 from .settings import Settings
 from .variants import (
+    TOKEN_TEXT,
     Tokenised,
     VariantCache,
     fill,
@@ -119,7 +120,7 @@ class Renderer:
             with_subject = tokenised.adding("subject", subject)
             skeleton = self._html.skeleton(variant, shared, with_subject)
             if skeleton is None:
-                html = self._html.render(variant, shared, {**personal, "subject": subject}, None)
+                html = self._html.render_in_full(shared, {**personal, "subject": subject})
                 values: tuple[str, ...] = ()
             else:
                 html = fill(skeleton, with_subject.values, html_quote)
@@ -188,12 +189,16 @@ class _Part:
         variant: tuple[str, str],
         shared: dict[str, Any],
         personal: dict[str, Any],
-        tokenised: Tokenised | None,
+        tokenised: Tokenised,
     ) -> str:
         """This email's part: the variant's skeleton with its values, else rendered in full."""
-        skeleton = self.skeleton(variant, shared, tokenised) if tokenised else None
-        if skeleton is not None and tokenised is not None:
-            return fill(skeleton, tokenised.values, self._quote)
+        skeleton = self.skeleton(variant, shared, tokenised)
+        if skeleton is None:
+            return self.render_in_full(shared, personal)
+        return fill(skeleton, tokenised.values, self._quote)
+
+    def render_in_full(self, shared: dict[str, Any], personal: dict[str, Any]) -> str:
+        """This email's part rendered (and finished) on its own."""
         return self._finish(self.template.render({**shared, **personal}))
 
     def skeleton(
@@ -215,9 +220,9 @@ class _Part:
 # Where premailer and lxml rewrite text (URLs in attributes are percent-encoded, style and script
 # are parsed), a value must go through them itself: such a variant renders each email in full.
 _TOKEN_IN_MARKUP = re.compile(
-    r"<[^<>]*QXOUTREACH\d{4}QX[^<>]*>"
-    r"|<(style|script)\b[^>]*>(?:(?!</\1>).)*?QXOUTREACH\d{4}QX"
-    r"|<!--(?:(?!-->).)*?QXOUTREACH\d{4}QX",
+    rf"<[^<>]*{TOKEN_TEXT}[^<>]*>"
+    rf"|<(?P<raw>style|script)\b[^>]*>(?:(?!</(?P=raw)>).)*?{TOKEN_TEXT}"
+    rf"|<!--(?:(?!-->).)*?{TOKEN_TEXT}",
     re.IGNORECASE | re.DOTALL,
 )
 

@@ -17,9 +17,11 @@ from jinja2 import nodes
 from markupsafe import escape
 
 # Plain ASCII letters and digits, which Jinja, premailer and lxml pass through unchanged.
-TOKEN = "QXOUTREACH{:04d}QX"
-TOKEN_PATTERN = re.compile(r"QXOUTREACH(\d{4})QX")
-ANY_TOKEN = re.compile(r"qxoutreach", re.IGNORECASE)
+_MARK, _PROBE_MARK = "QXOUTREACH", "QYOUTREACH"
+TOKEN = _MARK + "{:04d}QX"
+TOKEN_TEXT = _MARK + r"\d{4}QX"  # a token in a regex, without a group
+TOKEN_PATTERN = re.compile(_MARK + r"(\d{4})QX")
+ANY_TOKEN = re.compile(_MARK, re.IGNORECASE)
 _MAX_VARIANTS = 1024
 
 # Statements whose effect on a value cannot be seen where the value is printed: other templates,
@@ -40,7 +42,7 @@ class Tokenised:
 
     @classmethod
     def of(cls, personal: Mapping[str, Any]) -> "Tokenised":
-        """Tokenise every non-empty string (nested in dicts too)."""
+        """Tokenise every non-empty string (nested in dicts too); empty ones keep their place."""
         values: list[str] = []
         tokens, key = _tokenise(personal, values)
         try:
@@ -62,7 +64,7 @@ def probe(tokens: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: probe(value)
         if isinstance(value, Mapping)
-        else value.replace("QXOUTREACH", "QYOUTREACH")
+        else value.replace(_MARK, _PROBE_MARK)
         if isinstance(value, str)
         else value
         for name, value in tokens.items()
@@ -202,12 +204,9 @@ class VariantCache:
                 self._skeletons.clear()
                 self._finished.clear()
             rendered = render()
-            if rendered is None:
-                self._skeletons[key] = None
-            elif rendered not in self._finished:
+            if rendered is not None and rendered not in self._finished:
                 self._finished[rendered] = _checked(rendered, self._finish)
-            if rendered is not None:
-                self._skeletons[key] = self._finished[rendered]
+            self._skeletons[key] = None if rendered is None else self._finished[rendered]
         return self._skeletons[key]
 
 
