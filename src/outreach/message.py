@@ -50,9 +50,15 @@ class MessageWriter:
         """The Message-ID this batch gives a contact."""
         return message_id(self._batch, contact.email_ascii, self._domain)
 
-    def build(self, email: RenderedEmail, contact: Contact, recipient_name: str) -> bytes:
-        """The draft as bytes, ready to be sent unchanged."""
-        identifier = self.message_id(contact)
+    def build(
+        self,
+        email: RenderedEmail,
+        contact: Contact,
+        recipient_name: str,
+        identifier: str | None = None,
+    ) -> bytes:
+        """The draft as bytes, ready to be sent unchanged (`identifier`: its message_id)."""
+        identifier = identifier or self.message_id(contact)
         # "=_" never occurs in quoted-printable text, so a derived boundary is safe and stable.
         boundary = "=_" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
         to = _named_address(_checked(recipient_name), contact.email_ascii)

@@ -192,7 +192,7 @@ class _Drafter:
     """Drafts rows of one batch; one lives in each worker process."""
 
     def __init__(self, job: DraftJob) -> None:
-        self.job = job
+        self._job = job
         self._rules = load_rules(job.rules_file) if job.rules_file else default_rules()
         self._renderer = Renderer(job.templates, job.settings)
         self._writer = MessageWriter(job.settings, job.batch, job.date)
@@ -208,7 +208,7 @@ class _Drafter:
             drafted.append(result)
             previews.append((result.entry, email))
         page = previews_page(previews).encode("utf-8")
-        atomic_write_bytes(self.job.folder / PREVIEWS / previews_file, page, sync=False)
+        atomic_write_bytes(self._job.folder / PREVIEWS / previews_file, page, sync=False)
         return drafted
 
     def _draft_one(
@@ -235,14 +235,15 @@ class _Drafter:
             review_reason="type uncertain" if classification.needs_review else "",
             draft=draft,
             preview=preview,
-            sender=self.job.settings.from_,
+            sender=self._job.settings.from_,
             recipient=f"{recipient} <{contact.email}>" if recipient else contact.email,
         )
         # Drafts can be made again from the contacts file, so they are renamed into place
         # (never seen half-written) without paying for an fsync each.
-        raw = self._writer.build(email, contact, recipient)
-        atomic_write_bytes(self.job.folder / draft, raw, sync=False)
-        return Drafted(entry, self._writer.message_id(contact)), email
+        identifier = self._writer.message_id(contact)
+        raw = self._writer.build(email, contact, recipient, identifier)
+        atomic_write_bytes(self._job.folder / draft, raw, sync=False)
+        return Drafted(entry, identifier), email
 
 
 _worker: _Drafter | None = None
