@@ -18,6 +18,8 @@ _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+[a-z]{{2,63}}")
 _MAX_ADDRESS = 254
 _MAX_LOCAL = 64
 _MAX_DOMAIN = 253
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE_SUFFIXES = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
 
 
 def plain_address(text: str) -> str | None:
@@ -32,7 +34,8 @@ def plain_address(text: str) -> str | None:
         or len(domain) > _MAX_DOMAIN
         or not _LOCAL.fullmatch(local)
         or not _DOMAIN.fullmatch(domain)
-        or any(domain == d or domain.endswith(f".{d}") for d in SPECIAL_USE_DOMAIN_NAMES)
+        or domain in _SPECIAL_USE
+        or domain.endswith(_SPECIAL_USE_SUFFIXES)
     ):
         return None
     return f"{local}@{domain}"
