@@ -466,10 +466,11 @@ def test_classify_compiles_no_regex_per_row(monkeypatch: pytest.MonkeyPatch) -> 
         classify(c, rules)
 
 
-def test_user_regex_with_groups_still_matches(tmp_path: Path) -> None:
-    # Regexes are searched together first; one with groups must still work on its own.
+@pytest.mark.parametrize("regex", ["(quux|quuz)funk", "(?i)QUUXFUNK", "(?:x|)quuxfunk"])
+def test_user_regex_matches_with_or_without_known_literals(tmp_path: Path, regex: str) -> None:
+    # Text with none of a regex's literals is not searched; a regex without any is always searched.
     rules = load_rules(
-        write_rules(tmp_path, "[media]\nterms = [{ regex = '(wochen|tage)blatt', weight = 4 }]\n")
+        write_rules(tmp_path, f"[media]\nterms = [{{ regex = '{regex}', weight = 4 }}]\n")
     )
-    assert rules.fields["name"].any_regex is None
-    assert classify(contact(organisation="Musterstädter Wochenblatt"), rules).type == "media"
+    assert classify(contact(organisation="Musterstädter Quuxfunk"), rules).type == "media"
+    assert classify(contact(organisation="Musterstädter Quuxfest"), rules).type == GENERAL
