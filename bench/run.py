@@ -12,15 +12,16 @@
    - `outreach draft` at 1k and 100k rows (once each) next to the 10k median;
 4. prints one table and writes it as JSON to bench/results/bench-<UTC time>.json and latest.json.
 
-The send comparison alone, quickly (10k-row data only; nothing written to latest.json):
+One comparison alone, quickly (10k-row data only; nothing written to latest.json):
 
+    .venv/bin/python bench/run.py --only draft [--draft-runs 5] [--outreach LABEL=PATH ...]
     .venv/bin/python bench/run.py --only send [--send-runs 5] [--sink-pipelining]
                                   [--outreach LABEL=PATH ...]
 
 --sink-pipelining makes the sink offer PIPELINING (RFC 2920) to both tools; each --outreach adds
 another outreach executable (e.g. an older checkout's .venv/bin/outreach) to the rotation, so
 versions are compared run by run against the same mailmerge runs. Results go to
-bench/results/send-<UTC time>.json.
+bench/results/draft-<UTC time>.json or send-<UTC time>.json.
 
 Before each timed command the disk is flushed and left to settle (see `settle`). Every command
 runs as a subprocess, in its own session, with a time limit; on any error the
@@ -84,6 +85,7 @@ class Run:
     rss_kb: int  # peak RSS of the largest single process (time -f %M)
     tree_pss_kb: int | None  # peak summed PSS over the process tree (sampled runs only)
     cpu_seconds: float = 0.0  # user + system CPU time of the command and its children
+    system_seconds: float = 0.0  # the system (kernel) part of it
 
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -263,7 +265,7 @@ def measure(
         tail = err_file.read_text("utf-8", "replace").strip().splitlines()[-5:]
         raise BenchError(f"{label} exited with {code}: " + " | ".join(tail))
     rss, user, system = rss_file.read_text().strip().splitlines()[-1].split()
-    return Run(seconds, int(rss), sampler.peak, float(user) + float(system))
+    return Run(seconds, int(rss), sampler.peak, float(user) + float(system), float(system))
 
 
 QUIET_CREATE_US = 100.0  # creating an empty file takes ~20 µs on a quiet ext4 disk here
@@ -364,7 +366,9 @@ def sink(timeout: float, *, pipelining: bool = False) -> Iterator[Sink]:
 # --- the measurements ---------------------------------------------------------------------------
 
 
-def outreach_draft(contacts: Path, work: Path, timeout: float, *, sample: bool = False) -> Run:
+def outreach_draft(
+    contacts: Path, work: Path, timeout: float, *, sample: bool = False, outreach: Path = OUTREACH
+) -> Run:
     """`outreach draft` into a fresh output folder (and a fresh, empty ledger).
 
     The folder stays until the whole bench is over: for a minute or more after many files are
@@ -374,7 +378,7 @@ def outreach_draft(contacts: Path, work: Path, timeout: float, *, sample: bool =
     run_dir = Path(tempfile.mkdtemp(prefix="draft-", dir=work))
     try:
         env = clean_environment(OUTREACH_DB=str(run_dir / "outreach.db"))
-        command = [str(OUTREACH), "--env-file", str(ENV_FILE), "draft", str(contacts),
+        command = [str(outreach), "--env-file", str(ENV_FILE), "draft", str(contacts),
                    "--out", str(run_dir / "out"), "--batch", "b", "--quiet"]  # fmt: skip
         run = measure(
             command, cwd=run_dir, env=env, timeout=timeout, label="outreach draft", sample=sample
@@ -520,6 +524,9 @@ def summary(runs: list[Run], units: int) -> dict[str, Any]:
         "median_cpu_ms_per_unit": round(
             statistics.median(r.cpu_seconds for r in runs) / units * 1e3, 3
         ),
+        "median_system_cpu_ms_per_unit": round(
+            statistics.median(r.system_seconds for r in runs) / units * 1e3, 3
+        ),
     }
 
 
@@ -625,14 +632,14 @@ def main() -> int:
     parser.add_argument("--send-runs", type=int, default=3, help="send runs of each tool")
     parser.add_argument("--messages", type=int, default=2000, help="messages per send run")
     parser.add_argument(
-        "--only", choices=["send"], help="only the send comparison (see the module docstring)"
+        "--only", choices=["draft", "send"], help="only one comparison (see the module docstring)"
     )
     parser.add_argument(
         "--sink-pipelining", action="store_true", help="the sink offers PIPELINING (--only send)"
     )
     parser.add_argument(
         "--outreach", action="append", default=[], metavar="LABEL=PATH",
-        help="another outreach executable to compare (--only send; repeatable)",
+        help="another outreach executable to compare (with --only; repeatable)",
     )  # fmt: skip
     args = parser.parse_args()
     if not OUTREACH.exists():
@@ -640,8 +647,12 @@ def main() -> int:
         return 2
     if args.only == "send":
         return send_only(args)
+    if args.only == "draft":
+        if args.sink_pipelining:
+            parser.error("--sink-pipelining goes with --only send")
+        return draft_only(args)
     if args.sink_pipelining or args.outreach:
-        parser.error("--sink-pipelining and --outreach go with --only send")
+        parser.error("--sink-pipelining and --outreach go with --only")
 
     started = time.perf_counter()
     started_utc = datetime.now(UTC)
@@ -765,20 +776,57 @@ def measure_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return {"file_create_us_at_start": create_us, "draft": draft, "scaling": scaling, **sends}
 
 
-def send_only(args: argparse.Namespace) -> int:
-    """The send comparison alone: each outreach variant and mailmerge, alternating run by run."""
+def outreach_variants(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """This checkout's outreach and each --outreach LABEL=PATH; BenchError for a bad one."""
     variants: list[tuple[str, Path]] = [("outreach", OUTREACH)]
     for item in args.outreach:
         label, equals, path = item.partition("=")
         executable = Path(path).absolute()
         if not equals or not label or not executable.exists():
-            print(f"Error: --outreach {item!r}: expected LABEL=PATH to an outreach executable")
-            return 2
+            raise BenchError(f"--outreach {item!r}: expected LABEL=PATH to an outreach executable")
         variants.append((label, executable))
+    return variants
+
+
+def draft_only(args: argparse.Namespace) -> int:
+    """The draft comparison alone: each outreach variant and mailmerge, alternating run by run."""
+    started_utc = datetime.now(UTC)
+    loadavg_start = os.getloadavg()
+    rows = COMPARE_ROWS
+    try:
+        variants = outreach_variants(args)
+        mailmerge_version = ensure_mailmerge()
+        ensure_data((rows,))
+        with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
+            work = Path(temp)
+            wait_for_quiet_disk(work)
+            runs: dict[str, list[Run]] = {label: [] for label, _ in variants}
+            runs["mailmerge"] = []
+            for number in range(1, args.draft_runs + 1):
+                for label, executable in variants:
+                    log(f"draft {rows:,} rows, run {number}/{args.draft_runs}: {label}")
+                    runs[label].append(
+                        outreach_draft(contacts_file(rows), work, 120, outreach=executable)
+                    )
+                log(f"draft {rows:,} rows, run {number}/{args.draft_runs}: mailmerge")
+                runs["mailmerge"].append(mailmerge_draft(mailmerge_database(rows), work, 120))
+    except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    title = f"draft {rows:,} rows, median of {args.draft_runs} alternating runs"
+    return write_comparison(
+        "draft", title, runs, rows, variants, mailmerge_version, started_utc, loadavg_start,
+        {"rows": rows, "note": "CPU ms/row: user + system CPU of all its processes, per row"},
+    )  # fmt: skip
+
+
+def send_only(args: argparse.Namespace) -> int:
+    """The send comparison alone: each outreach variant and mailmerge, alternating run by run."""
     started_utc = datetime.now(UTC)
     loadavg_start = os.getloadavg()
     messages, pipelining = args.messages, args.sink_pipelining
     try:
+        variants = outreach_variants(args)
         mailmerge_version = ensure_mailmerge()
         ensure_data((COMPARE_ROWS,))
         with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
@@ -805,42 +853,63 @@ def send_only(args: argparse.Namespace) -> int:
     except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    loadavg_end = os.getloadavg()
-    summaries = {label: summary(items, messages) for label, items in runs.items()}
-    mailmerge_rate = summaries["mailmerge"]["per_second"]
     sink_kind = "sink with PIPELINING" if pipelining else "stock aiosmtpd sink"
-    lines = [
+    title = (
         f"send {messages:,} messages to the {sink_kind} on 127.0.0.1, median of {args.send_runs} "
-        f"alternating runs   {started_utc:%Y-%m-%d %H:%M:%S} UTC",
+        "alternating runs"
+    )
+    note = "CPU ms/msg: user + system CPU of the sending process (not the sink), per message"
+    return write_comparison(
+        "send", title, runs, messages, variants, mailmerge_version, started_utc, loadavg_start,
+        {"messages": messages, "sink_pipelining": pipelining, "note": note},
+    )  # fmt: skip
+
+
+def write_comparison(
+    kind: str,
+    title: str,
+    runs: dict[str, list[Run]],
+    units: int,
+    variants: list[tuple[str, Path]],
+    mailmerge_version: str,
+    started_utc: datetime,
+    loadavg_start: tuple[float, ...],
+    details: dict[str, Any],
+) -> int:
+    """Print one --only comparison as a table and write it to bench/results/<kind>-<time>.json."""
+    loadavg_end = os.getloadavg()
+    summaries = {label: summary(items, units) for label, items in runs.items()}
+    mailmerge_rate = summaries["mailmerge"]["per_second"]
+    unit = "row" if kind == "draft" else "msg"
+    lines = [
+        f"{title}   {started_utc:%Y-%m-%d %H:%M:%S} UTC",
         f"load (1/5/15 min) start {' '.join(f'{x:.2f}' for x in loadavg_start)}, "
         f"end {' '.join(f'{x:.2f}' for x in loadavg_end)}",
-        f"  {'':24}{'median s':>9}{'range s':>12}{'msg/s':>7}{'CPU ms/msg':>11}"
-        f"{'× mailmerge':>12}  runs msg/s",
+        f"  {'':24}{'median s':>9}{'range s':>12}{unit + '/s':>8}{'CPU ms/' + unit:>11}"
+        f"{'of it sys':>10}{'× mailmerge':>12}  runs {unit}/s",
     ]
     for label, item in summaries.items():
         name = f"mailmerge {mailmerge_version}" if label == "mailmerge" else label
-        each = " ".join(f"{messages / s:.0f}" for s in item["runs_seconds"])
+        each = " ".join(f"{units / s:.0f}" for s in item["runs_seconds"])
         lines.append(
-            f"  {name:24}{item['median_seconds']:9.2f}{spread(item):>12}{item['per_second']:7,.0f}"
-            f"{item['median_cpu_ms_per_unit']:11.3f}{item['per_second'] / mailmerge_rate:12.2f}"
-            f"  {each}"
+            f"  {name:24}{item['median_seconds']:9.2f}{spread(item):>12}{item['per_second']:8,.0f}"
+            f"{item['median_cpu_ms_per_unit']:11.3f}{item['median_system_cpu_ms_per_unit']:10.3f}"
+            f"{item['per_second'] / mailmerge_rate:12.2f}  {each}"
         )
     text = "\n".join(lines)
     print(text)
     result = {
         "started_utc": started_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "messages": messages,
-        "sink_pipelining": pipelining,
+        **details,
         "mailmerge_version": mailmerge_version,
         "variants": {label: str(path) for label, path in variants},
         "loadavg_start": [round(x, 2) for x in loadavg_start],
         "loadavg_end": [round(x, 2) for x in loadavg_end],
-        "send": summaries,
+        kind: summaries,
         "table": text,
-        "note": "CPU ms/msg: user + system CPU of the sending process (not the sink), per message",
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"send-{started_utc.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = RESULTS / f"{kind}-{started_utc.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"\nwritten: {path.relative_to(ROOT)}")
     return 0
