@@ -4,7 +4,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,9 +12,10 @@ from typing import IO, Any
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, *, sync: bool = True) -> None:
     """Write `data` to `path` so that readers see the old file or the whole new one."""
-    # Plain os calls rather than atomic_open's file object: this runs once per draft.
+    # Plain os calls and string paths rather than atomic_open's file object: this runs once per
+    # draft.
     temp = _temp_name(path)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
@@ -28,13 +29,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
             os.close(fd)
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _remove_temp(temp)
         raise
 
 
-def _temp_name(path: Path) -> Path:
+def _remove_temp(temp: str) -> None:
+    with suppress(FileNotFoundError):
+        os.unlink(temp)
+
+
+def _temp_name(path: str | Path) -> str:
     """A name of our own (one writer per process) instead of mkstemp's random-name search."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.{os.getpid()}.tmp")
 
 
 @contextmanager
@@ -58,7 +65,7 @@ def atomic_open(
                 os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _remove_temp(temp)
         raise
 
 

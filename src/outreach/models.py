@@ -84,7 +84,7 @@ class Contact(BaseModel):
             raise ValueError("email is empty")
         if "@" in text and any(sep in text for sep in ",; ") and text.count("@") > 1:
             raise ValueError(f"email {text!r} holds more than one address; put one per row")
-        if any(ch.isspace() for ch in text):
+        if _WHITESPACE_RUN.search(text):
             raise ValueError(f"email {text!r} contains white space or a line break")
         if plain := plain_address(text):
             return plain
@@ -151,6 +151,8 @@ _LANGUAGE_NAMES = {
 def ascii_domain(address_or_domain: str) -> str:
     """The IDNA (xn--) form of a domain, or of an address's domain, as SMTP and headers need."""
     domain = address_or_domain.rpartition("@")[2]
+    if domain.isascii():  # the codec returns an ASCII domain unchanged, or refuses it: the same
+        return domain
     try:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:

@@ -193,6 +193,7 @@ class _Drafter:
 
     def __init__(self, job: DraftJob) -> None:
         self._job = job
+        self._folder = os.fspath(job.folder)  # drafts are written by string paths: no pathlib
         self._rules = load_rules(job.rules_file) if job.rules_file else default_rules()
         self._renderer = Renderer(job.templates, job.settings)
         self._writer = MessageWriter(job.settings, job.batch, job.date)
@@ -208,7 +209,7 @@ class _Drafter:
             drafted.append(result)
             previews.append((result.entry, email))
         page = previews_page(previews).encode("utf-8")
-        atomic_write_bytes(self._job.folder / PREVIEWS / previews_file, page, sync=False)
+        atomic_write_bytes(os.path.join(self._folder, PREVIEWS, previews_file), page, sync=False)
         return drafted
 
     def _draft_one(
@@ -242,7 +243,7 @@ class _Drafter:
         # (never seen half-written) without paying for an fsync each.
         identifier = self._writer.message_id(contact)
         raw = self._writer.build(email, contact, recipient, identifier)
-        atomic_write_bytes(self._job.folder / draft, raw, sync=False)
+        atomic_write_bytes(os.path.join(self._folder, draft), raw, sync=False)
         return Drafted(entry, identifier), email
 
 
