@@ -16,14 +16,24 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 
 def single_line(value: str) -> str:
     """Strip control characters and fold every whitespace run (CR and LF too) into one space."""
+    if _is_tidy(value):
+        return value.strip()
     return _WHITESPACE_RUN.sub(" ", _CONTROL.sub("", value)).strip()
 
 
 def multi_line(value: str) -> str:
     """Strip control characters, normalise line ends and trim each line."""
+    if _is_tidy(value):
+        return value.strip()
     text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines).strip()
+
+
+def _is_tidy(value: str) -> bool:
+    """True for one line whose only white space is single ASCII spaces: most cells."""
+    # Every control character, line break and white space other than " " is not printable.
+    return value.isprintable() and "  " not in value
 
 
 # Pasted from web pages and CRMs: zero-width and soft-hyphen characters, "mailto:" links and
