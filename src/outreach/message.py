@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import re
 from datetime import datetime
+from email.charset import Charset
 from email.utils import format_datetime, formataddr, parseaddr
 
 from .models import Contact, ascii_address, ascii_domain
@@ -22,6 +23,7 @@ _MAX_LINE = 78
 # word stays under 78 columns.
 _WORD_BYTES = 36
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_UTF8 = Charset("utf-8")  # formataddr would build it again for every non-ASCII name
 
 
 class HeaderInjectionError(ValueError):
@@ -135,7 +137,7 @@ def _named_address(name: str, address: str) -> str:
         return address
     # One encoded word for a non-ASCII name: address parsers treat the space between split
     # words of a display name differently from unstructured headers.
-    return formataddr((name, address), charset="utf-8")
+    return formataddr((name, address), charset=_UTF8)
 
 
 def encode_text(text: str, first_line_used: int) -> str:

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .classify import Rules, classify, default_rules, load_rules
 from .content import templates_dir
@@ -78,8 +79,7 @@ class DraftJob:
     rules_file: Path | None
 
 
-@dataclass(frozen=True)
-class Drafted:
+class Drafted(NamedTuple):
     """One written draft: its review entry and Message-ID."""
 
     entry: ReviewEntry
