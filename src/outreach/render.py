@@ -1,5 +1,6 @@
 """Render the subject, text and HTML parts of one email from Jinja2 templates."""
 
+import importlib
 import logging
 import re
 import textwrap
@@ -93,6 +94,9 @@ class Renderer:
                 f"{_not_utf8(templates)} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
                 "save it as UTF-8"
             ) from None
+        # The first email needs premailer (0.1 s to import): a draft's workers import it here,
+        # while the main process is still reading the first rows, not once those have arrived.
+        importlib.import_module("premailer")
         self._content = {language: load_content(language, templates) for language in ("de", "en")}
         self._signatures = {
             language: settings.signature_lines(language) for language in self._content
