@@ -103,6 +103,7 @@ class Renderer:
         }
         self._sender = settings.from_name
         self._unsubscribe = settings.unsubscribe_address
+        self._shared_by_variant: dict[tuple[str, str], dict[str, Any]] = {}
 
     def content(self, language: str) -> Content:
         """The email content for a language."""
@@ -134,6 +135,25 @@ class Renderer:
         name = recipient_name(contact, person)
         return RenderedEmail(subject, text, html, name, skeleton or "", values)
 
+    def _shared(self, language: str, type_key: str) -> dict[str, Any]:
+        """The values every email of one language and type shares (made once; read only)."""
+        if shared := self._shared_by_variant.get((language, type_key)):
+            return shared
+        content = self.content(language)
+        return self._shared_by_variant.setdefault(
+            (language, type_key),
+            {
+                "t": content,
+                "language": language,
+                "type": type_key,
+                "lead": content.block(type_key).lead,
+                "offers": content.highlights(type_key),
+                "signature": self._signatures[language],
+                "sender": self._sender,
+                "unsubscribe": self._unsubscribe,
+            },
+        )
+
     def context(
         self,
         contact: Contact,
@@ -142,18 +162,7 @@ class Renderer:
         person: Person | None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Build the template context: values shared by a whole variant, and personal values."""
-        content = self.content(language)
-        block = content.block(classification.type)
-        shared: dict[str, Any] = {
-            "t": content,
-            "language": language,
-            "type": classification.type,
-            "lead": block.lead,
-            "offers": content.highlights(classification.type),
-            "signature": self._signatures[language],
-            "sender": self._sender,
-            "unsubscribe": self._unsubscribe,
-        }
+        shared = self._shared(language, classification.type)
         personal: dict[str, Any] = {
             "greeting": greeting(person, language, contact.organisation, contact.country),
             "note": opening_note(contact.note, language),
