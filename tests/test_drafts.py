@@ -2,14 +2,17 @@
 
 import csv
 import email
+import json
 import re
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import EXAMPLE
+from outreach.files import from_spreadsheet
 from outreach.pipeline import MANIFEST_COLUMNS, draft_batch
 from outreach.settings import Settings
 
@@ -276,6 +279,23 @@ def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> N
         assert ["Subject", row["subject"]] in shown["fields"]
         anchor = row["draft"].removeprefix("drafts/").removesuffix(".eml")
         assert f"#{anchor}" in (example_batch / "index.html").read_text(encoding="utf-8")
+
+
+def test_review_page_lists_every_draft_with_its_manifest_values(example_batch: Path) -> None:
+    page = (example_batch / "index.html").read_text(encoding="utf-8")
+
+    def script(name: str) -> Any:
+        start = page.index(f'id="{name}">') + len(f'id="{name}">')
+        return json.loads(page[start : page.index("</script>", start)])
+
+    fields = script("fields")
+    listed = [dict(zip(fields, values, strict=True)) for values in script("drafts")]
+    rows = [row for row in read_manifest(example_batch) if row["draft"]]
+    assert [entry["draft"] for entry in listed] == [row["draft"] for row in rows]
+    for entry, row in zip(listed, rows, strict=True):
+        for name in ("organisation", "email", "type", "confidence", "subject", "evidence"):
+            assert str(entry[name]) == from_spreadsheet(row[name])
+        assert entry["needs_review"] == (row["needs_review"] == "yes")
 
 
 def test_previews_store_each_skeleton_once_and_full_html_otherwise() -> None:

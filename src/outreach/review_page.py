@@ -110,11 +110,12 @@ class ReviewPage:
         self._handle = handle
         self._first = True
         types = [(key, labels[1]) for key, labels in TYPE_LABELS.items()]
-        handle.write(str(_macros().head(batch, types)))
+        handle.write(str(_macros().head(batch, types, ReviewEntry._fields)))
 
     def add(self, entry: ReviewEntry) -> None:
         """Append one draft to the page's data."""
-        data = json.dumps(entry._asdict(), ensure_ascii=False, separators=(",", ":"))
+        # A list in field order, not an object: the page names the values (a third smaller).
+        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         # "<" as \u003c keeps "</script>" and "<!--" in a value from ending the script block.
         self._handle.write(("" if self._first else ",\n") + data.replace("<", "\\u003c"))
         self._first = False
