@@ -1,5 +1,6 @@
 """The `outreach` command: a thin layer that parses options and reports results."""
 
+import gc
 import json
 import logging
 import sys
@@ -437,11 +438,21 @@ def _send_logging(quiet: bool, log_file: Path | None) -> Iterator[None]:
         logger.propagate = True
 
 
+def _skip_collecting_at_exit() -> None:
+    """The command is done: let the interpreter exit without collecting every object one by one.
+
+    A final garbage collection over pandas, premailer and the rest took 0.3-0.4 s after each
+    draft; frozen objects are left out of it (files and connections are closed by then).
+    """
+    gc.freeze()
+
+
 def main() -> None:
     """Entry point: run the CLI and turn every user-caused error into one line."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     try:
         cli.main(standalone_mode=False)
+        _skip_collecting_at_exit()
     except OutreachError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
