@@ -330,3 +330,26 @@ def test_previews_store_each_skeleton_once_and_full_html_otherwise() -> None:
     }  # fmt: skip
     stored = json.loads(gzip.decompress(base64.b64decode(encode_previews(made))))
     assert stored["skeletons"] == [skeleton]
+
+
+def test_drafting_leaves_the_garbage_collector_as_it_found_it(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # Start-up objects are frozen during a run (a speed-up); the caller's state comes back.
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    draft_batch(EXAMPLE, tmp_path / "a", "a", settings)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        draft_batch(EXAMPLE, tmp_path / "b", "b", settings)
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+    gc.freeze()
+    try:
+        draft_batch(EXAMPLE, tmp_path / "c", "c", settings)
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # the caller's, still frozen
+    finally:
+        gc.unfreeze()
