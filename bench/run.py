@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -794,6 +794,25 @@ def outreach_variants(args: argparse.Namespace) -> list[tuple[str, Path]]:
     return variants
 
 
+def alternate(
+    what: str,
+    count: int,
+    variants: list[tuple[str, Path]],
+    outreach_run: Callable[[Path], Run],
+    mailmerge_run: Callable[[], Run],
+) -> dict[str, list[Run]]:
+    """Run each outreach variant, then mailmerge, `count` times over: runs by label."""
+    runs: dict[str, list[Run]] = {label: [] for label, _ in variants}
+    runs["mailmerge"] = []
+    for number in range(1, count + 1):
+        for label, executable in variants:
+            log(f"{what}, run {number}/{count}: {label}")
+            runs[label].append(outreach_run(executable))
+        log(f"{what}, run {number}/{count}: mailmerge")
+        runs["mailmerge"].append(mailmerge_run())
+    return runs
+
+
 def draft_only(args: argparse.Namespace) -> int:
     """The draft comparison alone: each outreach variant and mailmerge, alternating run by run."""
     started_utc = datetime.now(UTC)
@@ -806,16 +825,11 @@ def draft_only(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
             work = Path(temp)
             wait_for_quiet_disk(work)
-            runs: dict[str, list[Run]] = {label: [] for label, _ in variants}
-            runs["mailmerge"] = []
-            for number in range(1, args.draft_runs + 1):
-                for label, executable in variants:
-                    log(f"draft {rows:,} rows, run {number}/{args.draft_runs}: {label}")
-                    runs[label].append(
-                        outreach_draft(contacts_file(rows), work, 120, outreach=executable)
-                    )
-                log(f"draft {rows:,} rows, run {number}/{args.draft_runs}: mailmerge")
-                runs["mailmerge"].append(mailmerge_draft(mailmerge_database(rows), work, 120))
+            runs = alternate(
+                f"draft {rows:,} rows", args.draft_runs, variants,
+                lambda outreach: outreach_draft(contacts_file(rows), work, 120, outreach=outreach),
+                lambda: mailmerge_draft(mailmerge_database(rows), work, 120),
+            )  # fmt: skip
     except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
@@ -843,19 +857,13 @@ def send_only(args: argparse.Namespace) -> int:
             head_rows(mailmerge_database(COMPARE_ROWS), messages, send_db)
             log(f"drafting the {messages:,} messages to send (not timed)")
             batch = prepare_send_batch(send_contacts, work, timeout=120)
-            runs: dict[str, list[Run]] = {label: [] for label, _ in variants}
-            runs["mailmerge"] = []
-            for number in range(1, args.send_runs + 1):
-                for label, executable in variants:
-                    log(f"send {messages:,} messages, run {number}/{args.send_runs}: {label}")
-                    run = outreach_send(
-                        batch, messages, work, 120, outreach=executable, pipelining=pipelining
-                    )
-                    runs[label].append(run)
-                log(f"send {messages:,} messages, run {number}/{args.send_runs}: mailmerge")
-                runs["mailmerge"].append(
-                    mailmerge_send(send_db, messages, work, timeout=120, pipelining=pipelining)
-                )
+            runs = alternate(
+                f"send {messages:,} messages", args.send_runs, variants,
+                lambda outreach: outreach_send(
+                    batch, messages, work, 120, outreach=outreach, pipelining=pipelining
+                ),
+                lambda: mailmerge_send(send_db, messages, work, timeout=120, pipelining=pipelining),
+            )  # fmt: skip
     except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
