@@ -291,8 +291,8 @@ def _start_worker(job: DraftJob) -> None:
         _worker = _Drafter(job)
     except Exception as exc:  # any error reaches the parent as itself, not as a broken pool
         _worker_error = exc
-    # Forked with the collector off (_LongLivedObjects); what start-up made lives as long as
-    # this worker.
+    # Forked while the main process starts up with the collector off (_LongLivedObjects): a
+    # worker turns it on once its own start-up, which lives as long as the worker, is frozen.
     gc.freeze()
     gc.enable()
 

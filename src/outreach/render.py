@@ -147,7 +147,7 @@ class Renderer:
                 "language": language,
                 "type": type_key,
                 "lead": content.block(type_key).lead,
-                "offers": content.highlights(type_key),
+                "offers": tuple(content.highlights(type_key)),  # shared: read only
                 "signature": self._signatures[language],
                 "sender": self._sender,
                 "unsubscribe": self._unsubscribe,
