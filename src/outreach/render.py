@@ -120,20 +120,18 @@ class Renderer:
         variant = (language, classification.type)  # decides every shared value
         tokenised = Tokenised.of(personal)
         try:
-            subject = " ".join(self._subject.render(variant, shared, personal, tokenised).split())
-            text = wrap_text(self._text.render(variant, shared, personal, tokenised))
+            subject, _ = self._subject.render(variant, shared, personal, tokenised)
+            subject = " ".join(subject.split())
+            text, _ = self._text.render(variant, shared, personal, tokenised)
             with_subject = tokenised.adding("subject", subject)
-            skeleton = self._html.skeleton(variant, shared, with_subject)
-            if skeleton is None:
-                html = self._html.render_in_full(shared, {**personal, "subject": subject})
-                values: tuple[str, ...] = ()
-            else:
-                html = fill(skeleton, with_subject.values, html_quote)
-                values = tuple(with_subject.values)
+            html, skeleton = self._html.render(
+                variant, shared, {**personal, "subject": subject}, with_subject
+            )
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
+        values = tuple(with_subject.values) if skeleton else ()
         name = recipient_name(contact, person)
-        return RenderedEmail(subject, text, html, name, skeleton or "", values)
+        return RenderedEmail(subject, wrap_text(text), html, name, skeleton, values)
 
     def _shared(self, language: str, type_key: str) -> dict[str, Any]:
         """The values every email of one language and type shares (made once; read only)."""
@@ -203,16 +201,12 @@ class _Part:
         shared: dict[str, Any],
         personal: dict[str, Any],
         tokenised: Tokenised,
-    ) -> str:
-        """This email's part: the variant's skeleton with its values, else rendered in full."""
+    ) -> tuple[str, str]:
+        """This email's part, and the skeleton it was filled in from ("": rendered in full)."""
         skeleton = self.skeleton(variant, shared, tokenised)
         if skeleton is None:
-            return self.render_in_full(shared, personal)
-        return fill(skeleton, tokenised.values, self._quote)
-
-    def render_in_full(self, shared: dict[str, Any], personal: dict[str, Any]) -> str:
-        """This email's part rendered (and finished) on its own."""
-        return self._finish(self.template.render({**shared, **personal}))
+            return self._finish(self.template.render({**shared, **personal})), ""
+        return fill(skeleton, tokenised.values, self._quote), skeleton
 
     def skeleton(
         self, variant: tuple[str, str], shared: dict[str, Any], tokenised: Tokenised
