@@ -813,70 +813,77 @@ def alternate(
     return runs
 
 
-def draft_only(args: argparse.Namespace) -> int:
-    """The draft comparison alone: each outreach variant and mailmerge, alternating run by run."""
-    started_utc = datetime.now(UTC)
-    loadavg_start = os.getloadavg()
-    rows = COMPARE_ROWS
-    try:
-        variants = outreach_variants(args)
-        mailmerge_version = ensure_mailmerge()
-        ensure_data((rows,))
-        with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
-            work = Path(temp)
-            wait_for_quiet_disk(work)
-            runs = alternate(
-                f"draft {rows:,} rows", args.draft_runs, variants,
-                lambda outreach: outreach_draft(contacts_file(rows), work, 120, outreach=outreach),
-                lambda: mailmerge_draft(mailmerge_database(rows), work, 120),
-            )  # fmt: skip
-    except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 1
-    title = f"draft {rows:,} rows, median of {args.draft_runs} alternating runs"
-    return write_comparison(
-        "draft", title, runs, rows, variants, mailmerge_version, started_utc, loadavg_start,
-        {"rows": rows, "note": "CPU ms/row: user + system CPU of all its processes, per row"},
-    )  # fmt: skip
+Measured = tuple[dict[str, list[Run]], int, str, dict[str, Any]]  # runs, units, title, details
 
 
-def send_only(args: argparse.Namespace) -> int:
-    """The send comparison alone: each outreach variant and mailmerge, alternating run by run."""
+def compare_only(
+    kind: str,
+    args: argparse.Namespace,
+    measure_in: Callable[[Path, list[tuple[str, Path]]], Measured],
+) -> int:
+    """One --only comparison: set up, run `measure_in` in a work folder, write the table."""
     started_utc = datetime.now(UTC)
     loadavg_start = os.getloadavg()
-    messages, pipelining = args.messages, args.sink_pipelining
     try:
         variants = outreach_variants(args)
         mailmerge_version = ensure_mailmerge()
         ensure_data((COMPARE_ROWS,))
         with tempfile.TemporaryDirectory(prefix="work-", dir=BENCH) as temp:
-            work = Path(temp)
-            send_contacts = work / f"contacts-{messages}.csv"
-            send_db = work / f"mailmerge-{messages}.csv"
-            head_rows(contacts_file(COMPARE_ROWS), messages, send_contacts)
-            head_rows(mailmerge_database(COMPARE_ROWS), messages, send_db)
-            log(f"drafting the {messages:,} messages to send (not timed)")
-            batch = prepare_send_batch(send_contacts, work, timeout=120)
-            runs = alternate(
-                f"send {messages:,} messages", args.send_runs, variants,
-                lambda outreach: outreach_send(
-                    batch, messages, work, 120, outreach=outreach, pipelining=pipelining
-                ),
-                lambda: mailmerge_send(send_db, messages, work, timeout=120, pipelining=pipelining),
-            )  # fmt: skip
+            runs, units, title, details = measure_in(Path(temp), variants)
     except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    sink_kind = "sink with PIPELINING" if pipelining else "stock aiosmtpd sink"
-    title = (
-        f"send {messages:,} messages to the {sink_kind} on 127.0.0.1, median of {args.send_runs} "
-        "alternating runs"
-    )
-    note = "CPU ms/msg: user + system CPU of the sending process (not the sink), per message"
     return write_comparison(
-        "send", title, runs, messages, variants, mailmerge_version, started_utc, loadavg_start,
-        {"messages": messages, "sink_pipelining": pipelining, "note": note},
-    )  # fmt: skip
+        kind, title, runs, units, variants, mailmerge_version, started_utc, loadavg_start, details
+    )
+
+
+def draft_only(args: argparse.Namespace) -> int:
+    """The draft comparison alone: each outreach variant and mailmerge, alternating run by run."""
+    rows = COMPARE_ROWS
+
+    def measure_in(work: Path, variants: list[tuple[str, Path]]) -> Measured:
+        wait_for_quiet_disk(work)
+        runs = alternate(
+            f"draft {rows:,} rows", args.draft_runs, variants,
+            lambda outreach: outreach_draft(contacts_file(rows), work, 120, outreach=outreach),
+            lambda: mailmerge_draft(mailmerge_database(rows), work, 120),
+        )  # fmt: skip
+        title = f"draft {rows:,} rows, median of {args.draft_runs} alternating runs"
+        note = "CPU ms/row: user + system CPU of all its processes, per row"
+        return runs, rows, title, {"rows": rows, "note": note}
+
+    return compare_only("draft", args, measure_in)
+
+
+def send_only(args: argparse.Namespace) -> int:
+    """The send comparison alone: each outreach variant and mailmerge, alternating run by run."""
+    messages, pipelining = args.messages, args.sink_pipelining
+
+    def measure_in(work: Path, variants: list[tuple[str, Path]]) -> Measured:
+        send_contacts = work / f"contacts-{messages}.csv"
+        send_db = work / f"mailmerge-{messages}.csv"
+        head_rows(contacts_file(COMPARE_ROWS), messages, send_contacts)
+        head_rows(mailmerge_database(COMPARE_ROWS), messages, send_db)
+        log(f"drafting the {messages:,} messages to send (not timed)")
+        batch = prepare_send_batch(send_contacts, work, timeout=120)
+        runs = alternate(
+            f"send {messages:,} messages", args.send_runs, variants,
+            lambda outreach: outreach_send(
+                batch, messages, work, 120, outreach=outreach, pipelining=pipelining
+            ),
+            lambda: mailmerge_send(send_db, messages, work, timeout=120, pipelining=pipelining),
+        )  # fmt: skip
+        sink_kind = "sink with PIPELINING" if pipelining else "stock aiosmtpd sink"
+        title = (
+            f"send {messages:,} messages to the {sink_kind} on 127.0.0.1, median of "
+            f"{args.send_runs} alternating runs"
+        )
+        note = "CPU ms/msg: user + system CPU of the sending process (not the sink), per message"
+        return runs, messages, title, {"messages": messages, "sink_pipelining": pipelining,
+                                       "note": note}  # fmt: skip
+
+    return compare_only("send", args, measure_in)
 
 
 def write_comparison(
