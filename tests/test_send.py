@@ -354,6 +354,62 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
     assert old not in [d.content for d in server.handler.deliveries]
 
 
+def test_a_message_rejected_meanwhile_and_refused_at_rcpt_is_skipped_not_deferred(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim is committed while the server answers the envelope; when it fails (the
+    message was rejected meanwhile) and the server refuses the recipient as well, the run
+    leaves the message to the person who rejected it: no deferral, no attempt counted."""
+    import outreach.sender
+
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    target = batch.drafts[1]
+    server.handler.script.rcpt["person2@example.org"] = ["451 4.3.0 try again later"]
+    read = outreach.sender.approved_bytes
+
+    def read_then_rejected(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path == batch.path(target):
+            with Ledger(conf.db) as other:  # as another process would
+                reject(other, batch, [target])
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
+    entry = states(conf, batch)[3]
+    assert entry.state == "rejected" and entry.attempts == 0 and entry.next_try == ""
+    assert len(server.handler.deliveries) == 2
+
+
+def test_a_claim_that_cannot_be_committed_stops_the_run_before_its_message_goes(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's commit runs beside the conversation with the server: its error still ends
+    the run, the message's bytes never go, and what was done before stays on disk."""
+    import sqlite3
+
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    move = Ledger.move
+
+    def full_disk_at_the_second_claim(self: Ledger, message_id: str, to: str, **kw):  # type: ignore[no-untyped-def]
+        if to == "sending" and message_id == batch.drafts[1].message_id:
+            raise sqlite3.OperationalError("database or disk is full")
+        return move(self, message_id, to, **kw)
+
+    monkeypatch.setattr(Ledger, "move", full_disk_at_the_second_claim)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        run(batch, conf)
+    assert [d.rcpt_tos for d in server.handler.deliveries] == [["person1@example.org"]]
+    monkeypatch.undo()
+    assert [entry.state for _, entry in sorted(states(conf, batch).items())] == [
+        "sent", "approved", "approved"
+    ]  # fmt: skip
+    assert run(batch, conf).count("sent") == 2
+
+
 def test_rate_is_held_within_5_percent_under_an_injected_clock(
     tmp_path: Path, server: Server, db: Path
 ) -> None:

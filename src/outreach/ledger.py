@@ -100,7 +100,11 @@ class Ledger:
             if readonly and not path.is_file():
                 raise LedgerError(f"ledger '{path}' not found")
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # A send run commits from a helper thread while it talks to the server, never
+            # while its own thread uses the connection (see sender._Run).
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=30, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger '{path}' cannot be opened: {exc}") from None
         self._db.row_factory = sqlite3.Row

@@ -5,10 +5,12 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from .batch import Batch, approved_bytes
 from .errors import InputError, LockedError, SmtpUnavailableError
@@ -29,7 +31,15 @@ from .ledger import (
 )
 from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from .settings import Settings
-from .smtp import SKIPPED, Connection, Outcome, SenderRefusedError, connect, envelope_address
+from .smtp import (
+    SKIPPED,
+    STATE_CHANGED,
+    Connection,
+    Outcome,
+    SenderRefusedError,
+    connect,
+    envelope_address,
+)
 from .suppression import suppressions_in
 
 log = logging.getLogger(__name__)
@@ -71,6 +81,14 @@ class _Change:
     at: datetime
     next_try: datetime | None = None
     attempt: bool = False
+
+
+class _Look(NamedTuple):
+    """A message as the ledger has it now and, if it may go, the bytes that were approved."""
+
+    entry: Entry | None
+    raw: bytes | None = None
+    problem: str = ""  # why the bytes may not go (the message goes back to `drafted`)
 
 
 @dataclass
@@ -145,6 +163,11 @@ class _Run:
     DATA. A crash in between leaves the finished message in `sending`, which the next run
     turns into `unknown`: never sent twice, never lost. Nothing waits uncommitted through a
     pause of the rate limiter, a connection attempt or an idle check, nor past the run's end.
+
+    Once the loop has begun, only a helper thread touches the ledger, one task after another:
+    the commit runs while the server answers the envelope (the run waits for it before the
+    message's bytes go), and the next message is read while the server stores this one.
+    The run's own thread notes changes only while no commit is under way.
     """
 
     def __init__(
@@ -166,6 +189,9 @@ class _Run:
         self.connection: Connection | None = None
         self.last_used = 0.0
         self.pending: list[_Change] = []
+        self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-ledger")
+        self.ahead: tuple[str, Future[_Look]] | None = None
+        self.suppressions = suppressions_in(ledger)
 
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
@@ -177,7 +203,6 @@ class _Run:
         ledger.enter(self.batch.for_ledger())
         queue = ledger.due(self.batch.message_ids())
         report.due = len(queue)
-        suppressions = suppressions_in(ledger)
         allowance = _allowance(ledger, self.settings, self.runtime)
         attempted = losses = 0
         try:
@@ -191,14 +216,14 @@ class _Run:
                     report.stopped, report.paused = stop, True
                     break
                 # Read again: `approve` or `reject` may have changed it since the run began.
-                entry = ledger.get(queued.message_id)
+                entry, raw, problem = self._look(queued.message_id)
                 if entry is None or entry.state not in (APPROVED, DEFERRED):
                     continue
-                if suppressions.matches(entry.recipient):
+                if self.suppressions.matches(entry.recipient):
                     self._record(entry, SUPPRESSED, "on the suppression list", (APPROVED, DEFERRED))
                     continue
-                raw = self._approved_bytes(entry)
                 if raw is None:
+                    self._record(entry, DRAFTED, problem, (APPROVED, DEFERRED))
                     continue
                 if self.limiter.delay() > 0:
                     self._commit()
@@ -212,7 +237,8 @@ class _Run:
                         report.stopped = str(exc)
                         break
                 attempted += 1
-                outcome = self._deliver(entry, raw)
+                following = queue[done + 1].message_id if done + 1 < len(queue) else None
+                outcome = self._deliver(entry, raw, following)
                 self.last_used = self.runtime.clock()
                 if allowance is not None and outcome.kind in (SENT, UNKNOWN):
                     allowance -= 1
@@ -231,6 +257,7 @@ class _Run:
             try:
                 self._commit()
             finally:
+                self.helper.shutdown()
                 if self.connection is not None:
                     self.connection.close()
         if self.progress:
@@ -258,37 +285,51 @@ class _Run:
             )
         return ""
 
-    def _approved_bytes(self, entry: Entry) -> bytes | None:
-        """The draft's bytes if they are exactly what was approved; else back to `drafted`."""
+    def _look(self, message_id: str) -> _Look:
+        """The message now: read ahead while the one before was sent, or else read here."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == message_id:
+            return ahead[1].result()
+        return self.helper.submit(self._read, message_id).result()
+
+    def _read(self, message_id: str) -> _Look:
+        """(In the helper thread.) The ledger's entry and, if it may go, its approved bytes."""
+        entry = self.ledger.get(message_id)
+        if entry is None or entry.state not in (APPROVED, DEFERRED):
+            return _Look(entry)
+        if self.suppressions.matches(entry.recipient):
+            return _Look(entry)
         try:
             raw = approved_bytes(self.batch.folder / entry.draft, entry.sha256)
         except InputError as exc:
-            self._record(entry, DRAFTED, f"{exc}; approve it again", (APPROVED, DEFERRED))
-            return None
+            return _Look(entry, None, f"{exc}; approve it again")
         if raw is None:
-            reason = "the draft changed after approval; review it and approve it again"
-            self._record(entry, DRAFTED, reason, (APPROVED, DEFERRED))
-        return raw
+            return _Look(
+                entry, None, "the draft changed after approval; review it and approve it again"
+            )
+        return _Look(entry, raw)
 
-    def _deliver(self, entry: Entry, raw: bytes) -> Outcome:
+    def _deliver(self, entry: Entry, raw: bytes, following: str | None) -> Outcome:
         assert self.connection is not None
-
-        claimed = False
-
-        def claim() -> bool:
-            # Committed before DATA: a crash from here on leaves `sending`, which becomes unknown.
-            nonlocal claimed
-            claimed = self._commit(claim=entry)
-            return claimed
-
+        # Committed before the message's bytes go: a crash from then on leaves `sending`,
+        # which becomes unknown. The fsync overlaps the server's answers to the envelope.
+        claim = self.helper.submit(self._commit_now, entry)
+        if following is not None:
+            self.ahead = (following, self.helper.submit(self._read, following))
         try:
-            outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim)
+            outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim.result)
         except SenderRefusedError:
-            if claimed:  # pipelined: claimed before the refusal of MAIL came back; nothing went
+            if claim.result():  # claimed while MAIL was answered; nothing went
                 reason = "not sent: the server refused the sender"
                 retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
                 self._record(entry, entry.state, reason, (SENDING,), next_try=retry)
             raise
+        finally:
+            wait([claim])  # the ledger is free again only once the commit has ended
+        if not claim.result() and outcome.kind != SKIPPED:  # raises if the commit failed
+            # Refused before the claim was needed, but the claim failed: the message is not
+            # this run's any more (rejected or approved again meanwhile), so leave it alone.
+            outcome = Outcome(SKIPPED, STATE_CHANGED, outcome.usable)
         if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
             outcome = Outcome(FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
         elif outcome.kind not in (SENT, DEFERRED, FAILED, UNKNOWN):
@@ -323,9 +364,13 @@ class _Run:
         self.pending.append(change)
         self._line(entry, state, reason)
 
-    def _commit(self, *, claim: Entry | None = None) -> bool:
-        """Commit the noted changes and, with `claim`, move that message to `sending` in the
-        same transaction; return whether the claim succeeded.
+    def _commit(self) -> None:
+        """Commit the noted changes now (in the helper thread, after what it is doing)."""
+        self.helper.submit(self._commit_now).result()
+
+    def _commit_now(self, claim: Entry | None = None) -> bool:
+        """(In the helper thread.) Commit the noted changes and, with `claim`, move that
+        message to `sending` in the same transaction; return whether the claim succeeded.
 
         The claim holds only while the message is still approved (or deferred) with the hash
         of the bytes about to go: a `reject`, or an approval of an edited draft, that lands

@@ -12,6 +12,7 @@ from .settings import Settings
 
 # Outcomes of one transaction.
 SENT, DEFERRED, FAILED, UNKNOWN, SKIPPED = "sent", "deferred", "failed", "unknown", "skipped"
+STATE_CHANGED = "its state changed during the run"  # why a claimed-elsewhere message is skipped
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -44,10 +45,9 @@ class Connection:
         """Send `raw` unchanged (but for dot-stuffing) to `recipient` alone.
 
         The steps of `sendmail` are taken one by one so that the outcome says whether the
-        server could have the message. `before_data` runs (and commits) once the recipient is
-        accepted, while the server answers DATA: the wait for the disk and the wait for the
-        reply overlap, and the commit is done before a byte of the message is written.
-        Returning False from it abandons the transaction.
+        server could have the message. `before_data` is called once the recipient is accepted,
+        before a byte of the message is written; False abandons the transaction. (The sender
+        commits its claim meanwhile, in a helper thread; this call waits for that commit.)
         """
         smtp = self._smtp
         if smtp.has_extn("pipelining"):
@@ -129,14 +129,13 @@ class Connection:
 
     def _abandon(self, waiting: bool) -> Outcome:
         """Leave a transaction whose message must not go after all (its claim failed)."""
-        skipped = "its state changed during the run"
         if waiting:
             # The server waits for the message: closing the connection without the final dot
             # makes it discard the transaction (RFC 5321, 4.1.1.4).
             self._smtp.close()
-            return Outcome(SKIPPED, skipped, usable=False)
+            return Outcome(SKIPPED, STATE_CHANGED, usable=False)
         self._reset()
-        return Outcome(SKIPPED, skipped, usable=self._smtp.sock is not None)
+        return Outcome(SKIPPED, STATE_CHANGED, usable=self._smtp.sock is not None)
 
     def _final_reply(self) -> Outcome:
         """The reply to the final dot: a lost connection now means the server may have it."""
