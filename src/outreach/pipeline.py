@@ -38,6 +38,7 @@ MANIFEST_COLUMNS = (
 ERROR_COLUMNS = ("row", "email", "field", "reason")
 DRAFTS = "drafts"
 CHUNK = 250  # rows per unit of work for a worker process
+READ = 4 * CHUNK  # rows per pandas frame: a larger frame costs less per row (20 against 27 µs)
 PARALLEL_FROM = 2 * CHUNK  # smaller batches are drafted in this process
 
 Progress = Callable[[int, int], None]
@@ -125,11 +126,15 @@ def draft_batch(
     suppressed: list[Contact] = []  # few; written to the manifest in row order
 
     def to_draft() -> Iterator[tuple[int, list[Contact]]]:
-        for number, contacts in enumerate(stream.chunks(CHUNK)):
-            if number == 0:
+        number = 0
+        for index, read in enumerate(stream.chunks(READ)):
+            if index == 0:
                 heap.freeze()  # pandas and the rest are loaded now
-            suppressed.extend(c for c in contacts if opted_out.matches(c.email_ascii))
-            yield number, [c for c in contacts if not opted_out.matches(c.email_ascii)]
+            suppressed.extend(c for c in read if opted_out.matches(c.email_ascii))
+            wanted = [c for c in read if not opted_out.matches(c.email_ascii)]
+            for start in range(0, len(wanted), CHUNK):
+                yield number, wanted[start : start + CHUNK]
+                number += 1
 
     message_ids = MessageWriter(settings, batch, job.date)
     # Drafts of an earlier run: each one drafted again is struck off, the rest are stale.
