@@ -9,7 +9,7 @@ import pytest
 
 from mailserver import USER, Certificates, Delivery
 from outreach.approval import Selection, approve, reject, resolve
-from outreach.batch import Batch
+from outreach.batch import Batch, Draft
 from outreach.errors import InputError, SmtpConfigError
 from outreach.ledger import Ledger
 from outreach.sender import Runtime, send_batch
@@ -291,27 +291,33 @@ def test_no_outcome_waits_uncommitted_through_a_pause_or_a_reconnect(
         assert [states_then[mid] for mid in ids[:done]] == [x.result for x in report.lines[:done]]
 
 
-def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
-    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+def rejected_once_read(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, batch: Batch, target: Draft
 ) -> None:
-    """`outreach reject` can land between the run's last look at a message and its claim (the
-    claim runs while the server answers DATA): the run then drops the connection rather than
-    end the message, and goes on."""
+    """`target` is rejected (as by another process) just after the run has read its bytes."""
     import outreach.sender
 
-    batch = make_batch(tmp_path, conf, 3)
-    approve_all(conf, batch)
-    target = batch.drafts[1]
     read = outreach.sender.approved_bytes
 
     def read_then_rejected(path: Path, sha256: str) -> bytes | None:
         raw = read(path, sha256)
         if path == batch.path(target):
-            with Ledger(conf.db) as other:  # as another process would
+            with Ledger(settings.db) as other:
                 reject(other, batch, [target])
         return raw
 
     monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+
+
+def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
+    tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`outreach reject` can land between the run's last look at a message and its claim (the
+    claim runs while the server answers the envelope): the run then drops the connection rather
+    than end the message, and goes on."""
+    batch = make_batch(tmp_path, conf, 3)
+    approve_all(conf, batch)
+    rejected_once_read(monkeypatch, conf, batch, batch.drafts[1])
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
     assert not report.stopped and not report.needs_attention
@@ -360,22 +366,10 @@ def test_a_message_rejected_meanwhile_and_refused_at_rcpt_is_skipped_not_deferre
     """The claim is committed while the server answers the envelope; when it fails (the
     message was rejected meanwhile) and the server refuses the recipient as well, the run
     leaves the message to the person who rejected it: no deferral, no attempt counted."""
-    import outreach.sender
-
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)
-    target = batch.drafts[1]
     server.handler.script.rcpt["person2@example.org"] = ["451 4.3.0 try again later"]
-    read = outreach.sender.approved_bytes
-
-    def read_then_rejected(path: Path, sha256: str) -> bytes | None:
-        raw = read(path, sha256)
-        if path == batch.path(target):
-            with Ledger(conf.db) as other:  # as another process would
-                reject(other, batch, [target])
-        return raw
-
-    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+    rejected_once_read(monkeypatch, conf, batch, batch.drafts[1])
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
     entry = states(conf, batch)[3]
