@@ -404,6 +404,34 @@ def test_a_claim_that_cannot_be_committed_stops_the_run_before_its_message_goes(
     assert run(batch, conf).count("sent") == 2
 
 
+def test_every_line_is_logged_once_in_the_order_of_the_report(
+    tmp_path: Path, conf: Settings, server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Lines are logged by the run's helper thread, before each commit: all of them, the last
+    one too, each once, in the order the report has them."""
+    batch = make_batch(tmp_path, conf, 5)
+    approve_all(conf, batch)
+    with Ledger(conf.db) as ledger:
+        suppress(ledger, ["person2@example.org"])
+    server.handler.script.data["person4@example.org"] = ["554 5.7.1 rejected as spam"]
+    with caplog.at_level("INFO", logger="outreach.sender"):
+        report = run(batch, conf)
+    assert [line.result for line in report.lines] == [
+        "sent",
+        "suppressed",
+        "sent",
+        "failed",
+        "sent",
+    ]
+    logged = [r.getMessage() for r in caplog.records if r.name == "outreach.sender"]
+    assert logged == [
+        f"{x.result} row {x.row} {x.recipient} {x.message_id}: {x.detail}" for x in report.lines
+    ]
+    assert [r.levelname for r in caplog.records if r.name == "outreach.sender"] == [
+        "INFO", "INFO", "INFO", "WARNING", "INFO"
+    ]  # fmt: skip
+
+
 def test_rate_is_held_within_5_percent_under_an_injected_clock(
     tmp_path: Path, server: Server, db: Path
 ) -> None:

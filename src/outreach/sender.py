@@ -167,7 +167,8 @@ class _Run:
     Once the loop has begun, only a helper thread touches the ledger, one task after another:
     the commit runs while the server answers the envelope (the run waits for it before the
     message's bytes go), and the next message is read while the server stores this one.
-    The run's own thread notes changes only while no commit is under way.
+    The helper also logs each line, before the commit that follows it. The run's own thread
+    notes changes and lines only while no commit is under way.
     """
 
     def __init__(
@@ -191,6 +192,7 @@ class _Run:
         self.pending: list[_Change] = []
         self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-ledger")
         self.ahead: tuple[str, Future[_Look]] | None = None
+        self.unlogged: list[Line] = []  # logged by the helper thread before its next commit
         self.suppressions = suppressions_in(ledger)
 
     def go(self, max_messages: int | None) -> RunReport:
@@ -375,6 +377,9 @@ class _Run:
         The claim holds only while the message is still approved (or deferred) with the hash
         of the bytes about to go: a `reject`, or an approval of an edited draft, that lands
         after the run read the draft wins."""
+        # Logged here, while the run's thread waits for the server: formatting and writing a
+        # line took a quarter of that thread's own time per message.
+        self._log_lines()
         if not self.pending and claim is None:
             return False
         ledger = self.ledger
@@ -399,17 +404,24 @@ class _Run:
         return claimed
 
     def _line(self, entry: Entry, result: str, detail: str) -> None:
-        self.report.lines.append(Line(entry.row, entry.message_id, entry.recipient, result, detail))
-        level = logging.INFO if result in (SENT, SUPPRESSED) else logging.WARNING
-        log.log(
-            level,
-            "%s row %d %s %s: %s",
-            result,
-            entry.row,
-            entry.recipient,
-            entry.message_id,
-            detail,
-        )
+        line = Line(entry.row, entry.message_id, entry.recipient, result, detail)
+        self.report.lines.append(line)
+        self.unlogged.append(line)
+
+    def _log_lines(self) -> None:
+        """(In the helper thread.) Log the lines noted since the last commit, in order."""
+        lines, self.unlogged = self.unlogged, []
+        for line in lines:
+            level = logging.INFO if line.result in (SENT, SUPPRESSED) else logging.WARNING
+            log.log(
+                level,
+                "%s row %d %s %s: %s",
+                line.result,
+                line.row,
+                line.recipient,
+                line.message_id,
+                line.detail,
+            )
 
 
 def _allowance(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
