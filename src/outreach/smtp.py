@@ -87,7 +87,7 @@ class Connection:
     ) -> Outcome:
         """MAIL, RCPT and DATA in one write (RFC 2920), for servers that offer PIPELINING.
 
-        Two round trips instead of four; `before_data` runs while the server answers the
+        Two round trips instead of four; `before_data` is called while the server answers the
         group (before the replies say whether the envelope is accepted), and a refusal moves
         the message on from `sending` as usual.
         """
