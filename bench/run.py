@@ -1,6 +1,6 @@
 """`make bench`: outreach against mailmerge 2.3.0, side by side, in one run.
 
-    .venv/bin/python bench/run.py [--draft-runs 5] [--send-runs 3] [--messages 2000]
+    .venv/bin/python bench/run.py [--draft-runs 5] [--send-runs 5] [--messages 2000]
 
 1. installs mailmerge 2.3.0 into bench/.venv-mailmerge (skipped when it is there);
 2. writes contact files of 1k, 10k and 100k rows with bench/make_contacts.py into bench/data/, and
@@ -635,7 +635,7 @@ def outreach_version() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draft-runs", type=int, default=5, help="runs of each tool on 10k rows")
-    parser.add_argument("--send-runs", type=int, default=3, help="send runs of each tool")
+    parser.add_argument("--send-runs", type=int, default=5, help="send runs of each tool")
     parser.add_argument("--messages", type=int, default=2000, help="messages per send run")
     parser.add_argument(
         "--only", choices=["draft", "send"], help="only one comparison (see the module docstring)"
