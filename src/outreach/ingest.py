@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from .csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
 from .errors import InputError
-from .models import Contact, RowError, multi_line, single_line
+from .models import Contact, RowError
+from .text import multi_line, single_line
 
 if TYPE_CHECKING:
     import pandas as pd

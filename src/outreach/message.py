@@ -13,9 +13,10 @@ from datetime import datetime
 from email.charset import Charset
 from email.utils import format_datetime, formataddr, parseaddr
 
-from .models import Contact, ascii_address, ascii_domain
+from .models import Contact
 from .render import RenderedEmail
 from .settings import Settings
+from .text import ascii_address, ascii_domain
 
 CRLF = "\r\n"
 _MAX_LINE = 78

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
 from .errors import SettingsError
-from .models import single_line
+from .text import single_line
 
 PREFIX = "OUTREACH_"
 

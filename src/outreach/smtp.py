@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import SettingsError, SmtpConfigError, SmtpUnavailableError
-from .models import ascii_address
 from .settings import Settings
+from .text import ascii_address
 
 # Outcomes of one transaction.
 SENT, DEFERRED, FAILED, UNKNOWN, SKIPPED = "sent", "deferred", "failed", "unknown", "skipped"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .ledger import Ledger
-from .models import ascii_domain
+from .text import ascii_domain
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _DOMAIN = re.compile(r"^@[^@\s<>,;]+\.[^@\s<>,;]+$")
