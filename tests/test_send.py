@@ -1,6 +1,8 @@
 """Sending against a real SMTP server on 127.0.0.1: approval, outcomes, pace, opt-outs, TLS."""
 
 import itertools
+import random
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -430,6 +432,69 @@ def test_every_line_is_logged_once_in_the_order_of_the_report(
     assert [r.levelname for r in caplog.records if r.name == "outreach.sender"] == [
         "INFO", "INFO", "INFO", "WARNING", "INFO"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_the_ledger(
+    tmp_path: Path,
+    conf: Settings,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+) -> None:
+    """Randomised: the server refuses, fails or drops some messages, and another connection
+    rejects others just as the run reads a draft (that one, the next or the one after: before,
+    during or after its transaction). Nothing arrives twice, nothing rejected arrives, nothing
+    stays `sending`, and the ledger agrees with the report (a deferral or failure may be
+    rejected afterwards)."""
+    import outreach.sender
+
+    chance = random.Random(seed)
+    count = 30
+    batch = make_batch(tmp_path, conf, count)
+    approve_all(conf, batch)
+    script = server.handler.script
+    for number in range(1, count + 1):
+        address, draw = f"person{number}@example.org", chance.random()
+        if draw < 0.1:
+            script.rcpt[address] = ["451 4.3.0 try again later"]
+        elif draw < 0.15:
+            script.rcpt[address] = ["550 5.1.1 no such user"]
+        elif draw < 0.2:
+            script.data[address] = ["554 5.7.1 rejected as spam"]
+        elif draw < 0.23:
+            script.drop_after_dot.add(address)
+    reading = {}  # the draft whose reading triggers a rejection -> the draft rejected
+    for index in chance.sample(range(count), 8):
+        victim = min(index + chance.choice((0, 1, 2)), count - 1)
+        reading[batch.path(batch.drafts[index])] = batch.drafts[victim]
+    read = outreach.sender.approved_bytes
+    rejected: set[str] = set()
+
+    def read_then_reject(path: Path, sha256: str) -> bytes | None:
+        raw = read(path, sha256)
+        if path in reading:
+            victim = reading.pop(path)
+            with Ledger(conf.db) as other:
+                if reject(other, batch, [victim]).changed:
+                    rejected.add(victim.message_id)
+        return raw
+
+    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_reject)
+    report = run(batch, conf)
+    handler = server.handler
+    arrived = Counter(d.message_id for d in [*handler.deliveries, *handler.dropped])
+    assert set(arrived.values()) <= {1}
+    final = {entry.message_id: entry.state for entry in states(conf, batch).values()}
+    assert "sending" not in final.values()
+    for line in report.lines:
+        settled = (
+            (line.result,) if line.result in ("sent", "unknown") else (line.result, "rejected")
+        )
+        assert final[line.message_id] in settled, line
+    assert set(arrived) == {x.message_id for x in report.lines if x.result in ("sent", "unknown")}
+    assert all(final[message_id] in ("sent", "unknown") for message_id in arrived)
+    assert rejected and not rejected & set(arrived)
 
 
 def test_rate_is_held_within_5_percent_under_an_injected_clock(
