@@ -299,8 +299,6 @@ class _Run:
         entry = self.ledger.get(message_id)
         if entry is None or entry.state not in (APPROVED, DEFERRED):
             return _Look(entry)
-        if self.suppressions.matches(entry.recipient):
-            return _Look(entry)
         try:
             raw = approved_bytes(self.batch.folder / entry.draft, entry.sha256)
         except InputError as exc:
