@@ -38,7 +38,7 @@ MANIFEST_COLUMNS = (
 ERROR_COLUMNS = ("row", "email", "field", "reason")
 DRAFTS = "drafts"
 CHUNK = 250  # rows per unit of work for a worker process
-READ = 4 * CHUNK  # rows per pandas frame: a larger frame costs less per row (20 against 27 µs)
+READ = 4 * CHUNK  # rows per pandas frame: a larger one costs less per row (21.5 against 31.8 µs)
 PARALLEL_FROM = 2 * CHUNK  # smaller batches are drafted in this process
 
 Progress = Callable[[int, int], None]
@@ -248,7 +248,7 @@ class _Drafter:
         render = self._renderer.render
         emails = [render(item.contact, item.classification, item.language) for item in items]
         made = [
-            self._draft_one(item, email, previews_file)
+            self._message(item, email, previews_file)
             for item, email in zip(items, emails, strict=True)
         ]
         # Drafts can be made again from the contacts file, so they are renamed into place
@@ -262,9 +262,10 @@ class _Drafter:
         atomic_write_bytes(os.path.join(self._folder, PREVIEWS, previews_file), page, sync=False)
         return [drafted for drafted, _ in made]
 
-    def _draft_one(
+    def _message(
         self, item: ClassifiedContact, email: RenderedEmail, previews_file: str
     ) -> tuple[Drafted, bytes]:
+        """One rendered email's review entry and Message-ID, and the draft's bytes."""
         contact, classification = item.contact, item.classification
         name = draft_file_name(contact)
         draft = f"{DRAFTS}/{name}.eml"
