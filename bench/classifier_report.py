@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from outreach.classify import REVIEW_THRESHOLD, classify, default_rules
-from outreach.ingest import read_contacts
-from outreach.orgtypes import GENERAL, ORG_TYPES
+from outreach.classify.classifier import REVIEW_THRESHOLD, classify, default_rules
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.ingest.contacts import read_contacts
 
 ROOT = Path(__file__).resolve().parents[1]
 

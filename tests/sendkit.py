@@ -10,12 +10,12 @@ from typing import Any
 
 from conftest import TEST_ENV
 from mailserver import PASSWORD, USER, Certificates, Handler, LocalController, start
-from outreach.batch import Batch, read_batch
-from outreach.ledger import Entry, Ledger
+from outreach.batch.reader import Batch, read_batch
 from outreach.pipeline import draft_batch
-from outreach.sender import RunReport, Runtime, send_batch
+from outreach.send.ledger import Entry, Ledger
+from outreach.send.run import RunReport, Runtime, send_batch
+from outreach.send.smtp import connect
 from outreach.settings import Settings
-from outreach.smtp import connect
 
 START = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)  # a Monday
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from outreach.classify import (
+from outreach.classify.classifier import (
     REVIEW_THRESHOLD,
     Rules,
     classify,
     default_rules,
     load_rules,
 )
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES
 from outreach.errors import ContentError
 from outreach.models import Classification, Contact
-from outreach.orgtypes import GENERAL, ORG_TYPES
 
 DEV_SET = Path(__file__).parent / "data" / "dev_labeled.csv"
 HOLDOUT = Path(__file__).parents[1] / "bench" / "data_holdout"

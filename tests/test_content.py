@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from outreach.content import Content, Item, load_content, templates_dir
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.compose.content import Content, Item, load_content, templates_dir
 from outreach.errors import ContentError
-from outreach.orgtypes import GENERAL, ORG_TYPES
 
 LANGUAGES = ("de", "en")
 ALL_TYPES = (*ORG_TYPES, GENERAL)

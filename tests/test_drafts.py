@@ -215,7 +215,7 @@ def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
 ) -> None:
     import shutil
 
-    from outreach.content import templates_dir
+    from outreach.compose.content import templates_dir
     from outreach.errors import ContentError
 
     templates = tmp_path / "templates"
@@ -234,8 +234,8 @@ def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
 def test_opted_out_addresses_are_flagged_and_not_drafted(
     write_csv, tmp_path: Path, settings: Settings
 ) -> None:
-    from outreach import suppression
-    from outreach.ledger import Ledger
+    from outreach.send import suppression
+    from outreach.send.ledger import Ledger
 
     db = tmp_path / "outreach.db"
     with Ledger(db) as ledger:
@@ -264,7 +264,7 @@ def test_opted_out_addresses_are_flagged_and_not_drafted(
 
 
 def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> None:
-    from outreach.review_page import decode_previews
+    from outreach.review.page import decode_previews
 
     previews: dict[str, dict[str, object]] = {}
     for page in (example_batch / "previews").glob("*.html"):
@@ -303,8 +303,8 @@ def test_previews_store_each_skeleton_once_and_full_html_otherwise() -> None:
     import gzip
     import json
 
-    from outreach.render import RenderedEmail
-    from outreach.review_page import ReviewEntry, decode_previews, encode_previews, previews_page
+    from outreach.compose.render import RenderedEmail
+    from outreach.review.page import ReviewEntry, decode_previews, encode_previews, previews_page
     from outreach.variants import TOKEN
 
     def entry(anchor: str) -> ReviewEntry:

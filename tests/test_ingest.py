@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from outreach.errors import InputError
-from outreach.ingest import HEADER_ALIASES, IngestResult, read_contacts
+from outreach.ingest.contacts import HEADER_ALIASES, IngestResult, read_contacts
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from outreach.language import language_of_text, pick_language
+from outreach.classify.language import language_of_text, pick_language
 from outreach.models import Contact
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from outreach import ledger as ledger_module
 from outreach.errors import InputError, LedgerError, SettingsError
-from outreach.ledger import APPROVED, DRAFTED, SCHEMA_VERSION, Ledger, NewDraft, backoff
-from outreach.schedule import RateLimiter, daily_allowance, parse_window
-from outreach.suppression import Suppressions, load_suppressions, normalise
+from outreach.send import ledger as ledger_module
+from outreach.send.ledger import APPROVED, DRAFTED, SCHEMA_VERSION, Ledger, NewDraft, backoff
+from outreach.send.schedule import RateLimiter, daily_allowance, parse_window
+from outreach.send.suppression import Suppressions, load_suppressions, normalise
 
 DRAFTS = [NewDraft(f"<{i}.b1@example.org>", "b1", i + 1, f"drafts/{i}.eml", f"p{i}@example.org")
           for i in range(3)]  # fmt: skip

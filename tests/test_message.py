@@ -9,9 +9,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from outreach.message import HeaderInjectionError, MessageWriter
+from outreach.compose.mime import HeaderInjectionError, MessageWriter
+from outreach.compose.render import RenderedEmail
 from outreach.models import Contact
-from outreach.render import RenderedEmail
 from outreach.settings import Settings
 
 DATE = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -94,7 +94,7 @@ def test_a_line_break_in_a_header_value_is_refused(settings: Settings) -> None:
 def test_encoded_words_split_between_characters_and_fill_each_word() -> None:
     import base64
 
-    from outreach.message import _WORD_BYTES, encode_text
+    from outreach.compose.mime import _WORD_BYTES, encode_text
 
     generator = random.Random(7)
     for _ in range(300):
@@ -116,7 +116,7 @@ def test_encoded_words_split_between_characters_and_fill_each_word() -> None:
 def test_quoted_printable_line_by_line_equals_encoding_the_whole_text() -> None:
     import binascii
 
-    from outreach.message import quoted_printable
+    from outreach.compose.mime import quoted_printable
 
     def whole(text: str) -> bytes:
         data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")

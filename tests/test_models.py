@@ -4,7 +4,7 @@ import random
 import re
 import sys
 
-from outreach.text import multi_line, single_line
+from outreach.ingest.cells import multi_line, single_line
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _TRICKY = " \t\n\r\x00\x0b\x1f\x7f\x85\xa0\u2000\u2028\u2029\u200b\u3000\ufeffaäZ.-"

@@ -5,7 +5,7 @@ import random
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from outreach.plain_address import plain_address
+from outreach.ingest.addresses import plain_address
 
 PIECES = [
     "info", "Max.Mustermann", "a", "o'neil", "x+tag", "first_last", "büro", "a..b", ".a", "a.",

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from outreach.classify import default_rules
+from outreach.classify.classifier import default_rules
 from outreach.regex_literals import required_literals
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from outreach.content import templates_dir
+from outreach.compose.content import templates_dir
+from outreach.compose.greeting import parse_person
+from outreach.compose.render import PERSONAL, Renderer, inline_css, opening_note, wrap_text
 from outreach.models import Classification, Contact
-from outreach.render import PERSONAL, Renderer, inline_css, opening_note, wrap_text
-from outreach.salutation import parse_person
 from outreach.settings import Settings
 from outreach.variants import prints_values_only
 
@@ -208,7 +208,7 @@ def test_per_variant_text_and_subject_equal_rendering_each_email(
 def test_variants_with_the_same_html_skeleton_are_inlined_once(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.render as render_module
+    import outreach.compose.render as render_module
 
     inlined: list[str] = []
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from outreach.salutation import Person, greeting, is_role, parse_person
+from outreach.compose.greeting import Person, greeting, is_role, parse_person
 
 DAMEN_UND_HERREN = "Sehr geehrte Damen und Herren,"
 SIR_OR_MADAM = "Dear Sir or Madam,"

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from mailserver import USER, Certificates, Delivery
-from outreach.approval import Selection, approve, reject, resolve
-from outreach.batch import Batch, Draft
+from outreach.batch.reader import Batch, Draft
 from outreach.errors import InputError, SmtpConfigError
-from outreach.ledger import Ledger
-from outreach.sender import Runtime, send_batch
+from outreach.send.approval import Selection, approve, reject, resolve
+from outreach.send.ledger import Ledger
+from outreach.send.run import Runtime, send_batch
+from outreach.send.smtp import Connection, connect
+from outreach.send.status import batch_status
+from outreach.send.suppression import add as suppress
 from outreach.settings import Settings
-from outreach.smtp import Connection, connect
-from outreach.status import batch_status
-from outreach.suppression import add as suppress
 from sendkit import FakeTime, Server, make_batch, on_disk, run, serve, states
 
 
@@ -297,9 +297,9 @@ def rejected_once_read(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, batch: Batch, target: Draft
 ) -> None:
     """`target` is rejected (as by another process) just after the run has read its bytes."""
-    import outreach.sender
+    import outreach.send.run
 
-    read = outreach.sender.approved_bytes
+    read = outreach.send.run.approved_bytes
 
     def read_then_rejected(path: Path, sha256: str) -> bytes | None:
         raw = read(path, sha256)
@@ -308,7 +308,7 @@ def rejected_once_read(
                 reject(other, batch, [target])
         return raw
 
-    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_rejected)
+    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_rejected)
 
 
 def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
@@ -336,14 +336,14 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
 ) -> None:
     """The claim checks the approved hash too: bytes read just before a new approval are not
     sent in its place, even though they were approved a moment earlier."""
-    import outreach.sender
+    import outreach.send.run
 
     batch = make_batch(tmp_path, conf, 2)
     approve_all(conf, batch)
     target = batch.path(batch.drafts[0])
     old = target.read_bytes()
     new = old.replace(b"Verein Nummer 1", b"Verein Nummer Eins")
-    read = outreach.sender.approved_bytes
+    read = outreach.send.run.approved_bytes
 
     def read_then_approved_again(path: Path, sha256: str) -> bytes | None:
         raw = read(path, sha256)
@@ -353,7 +353,7 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
                 approve(other, batch, [batch.drafts[0]])
         return raw
 
-    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_approved_again)
+    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_approved_again)
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["skipped", "sent"]
     assert states(conf, batch)[2].state == "approved"
@@ -416,7 +416,7 @@ def test_every_line_is_logged_once_in_the_order_of_the_report(
     with Ledger(conf.db) as ledger:
         suppress(ledger, ["person2@example.org"])
     server.handler.script.data["person4@example.org"] = ["554 5.7.1 rejected as spam"]
-    with caplog.at_level("INFO", logger="outreach.sender"):
+    with caplog.at_level("INFO", logger="outreach.send.run"):
         report = run(batch, conf)
     assert [line.result for line in report.lines] == [
         "sent",
@@ -425,11 +425,11 @@ def test_every_line_is_logged_once_in_the_order_of_the_report(
         "failed",
         "sent",
     ]
-    logged = [r.getMessage() for r in caplog.records if r.name == "outreach.sender"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "outreach.send.run"]
     assert logged == [
         f"{x.result} row {x.row} {x.recipient} {x.message_id}: {x.detail}" for x in report.lines
     ]
-    assert [r.levelname for r in caplog.records if r.name == "outreach.sender"] == [
+    assert [r.levelname for r in caplog.records if r.name == "outreach.send.run"] == [
         "INFO", "INFO", "INFO", "WARNING", "INFO"
     ]  # fmt: skip
 
@@ -447,7 +447,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
     during or after its transaction). Nothing arrives twice, nothing rejected arrives, nothing
     stays `sending`, and the ledger agrees with the report (a deferral or failure may be
     rejected afterwards)."""
-    import outreach.sender
+    import outreach.send.run
 
     chance = random.Random(seed)
     count = 30
@@ -468,7 +468,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
     for index in chance.sample(range(count), 8):
         victim = min(index + chance.choice((0, 1, 2)), count - 1)
         reading[batch.path(batch.drafts[index])] = batch.drafts[victim]
-    read = outreach.sender.approved_bytes
+    read = outreach.send.run.approved_bytes
     rejected: set[str] = set()
 
     def read_then_reject(path: Path, sha256: str) -> bytes | None:
@@ -480,7 +480,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
                     rejected.add(victim.message_id)
         return raw
 
-    monkeypatch.setattr(outreach.sender, "approved_bytes", read_then_reject)
+    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_reject)
     report = run(batch, conf)
     handler = server.handler
     arrived = Counter(d.message_id for d in [*handler.deliveries, *handler.dropped])
@@ -506,8 +506,8 @@ def test_rate_is_held_within_5_percent_under_an_injected_clock(
     time = FakeTime()
     starts: list[float] = []
 
-    from outreach.sender import Runtime, send_batch
-    from outreach.smtp import connect
+    from outreach.send.run import Runtime, send_batch
+    from outreach.send.smtp import connect
 
     def timed_connect():  # type: ignore[no-untyped-def]
         connection = connect(conf)

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import run_cli
 from mailserver import PASSWORD, Certificates
-from outreach.batch import Batch, read_batch
-from outreach.ledger import Ledger
-from outreach.sender import run_lock
+from outreach.batch.reader import Batch, read_batch
+from outreach.send.ledger import Ledger
+from outreach.send.run import run_lock
 from sendkit import Server, make_batch, serve
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from outreach.smtp import _dot_stuffed
+from outreach.send.smtp import _dot_stuffed
 
 
 def reference(raw: bytes) -> bytes:

@@ -1,5 +1,5 @@
 """Allow `python -m outreach`."""
 
-from .cli import main
+from outreach.cli import main
 
 main()

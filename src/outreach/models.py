@@ -5,9 +5,15 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .orgtypes import resolve_type_label
-from .plain_address import plain_address
-from .text import WHITESPACE_RUN, ascii_address, bare_address, multi_line, single_line
+from outreach.classify.orgtypes import resolve_type_label
+from outreach.ingest.addresses import plain_address
+from outreach.ingest.cells import (
+    WHITESPACE_RUN,
+    ascii_address,
+    bare_address,
+    multi_line,
+    single_line,
+)
 
 SingleLine = Annotated[str, AfterValidator(single_line)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
@@ -68,7 +74,7 @@ class Contact(BaseModel):
             return ""
         key = resolve_type_label(value)
         if key is None:
-            from .orgtypes import describe_valid_labels
+            from outreach.classify.orgtypes import describe_valid_labels
 
             raise ValueError(
                 f"unknown type {value!r}; use a key or label: {describe_valid_labels()}"

@@ -15,19 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from .classify import Rules, classify, default_rules, load_rules
-from .content import templates_dir
-from .errors import InputError
-from .files import SpreadsheetWriter, atomic_open, atomic_write_bytes, write_csv
-from .ingest import open_contacts
-from .language import pick_language
-from .message import MessageWriter
-from .models import Classification, Contact, RowError
-from .orgtypes import type_label
-from .render import RenderedEmail, Renderer
-from .review_page import PREVIEWS, ReviewEntry, previews_page, review_page
-from .settings import Settings
-from .suppression import load_suppressions
+from outreach.classify.classifier import Rules, classify, default_rules, load_rules
+from outreach.classify.language import pick_language
+from outreach.classify.orgtypes import type_label
+from outreach.compose.content import templates_dir
+from outreach.compose.mime import MessageWriter
+from outreach.compose.render import RenderedEmail, Renderer
+from outreach.errors import InputError
+from outreach.files import SpreadsheetWriter, atomic_open, atomic_write_bytes, write_csv
+from outreach.ingest.contacts import open_contacts
+from outreach.models import Classification, Contact, RowError
+from outreach.review.page import PREVIEWS, ReviewEntry, previews_page, review_page
+from outreach.send.suppression import load_suppressions
+from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from dotenv import dotenv_values
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
-from .errors import SettingsError
-from .text import single_line
+from outreach.errors import SettingsError
+from outreach.ingest.cells import single_line
 
 PREFIX = "OUTREACH_"
 

@@ -15,7 +15,8 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
-from .classifier_rules import (
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.classify.rules import (
     USER_RULES_FILE,
     DomainRule,
     Rules,
@@ -23,8 +24,7 @@ from .classifier_rules import (
     load_rules,
     normalise,
 )
-from .models import Classification, Contact
-from .orgtypes import GENERAL, ORG_TYPES
+from outreach.models import Classification, Contact
 
 __all__ = [
     "REVIEW_THRESHOLD",

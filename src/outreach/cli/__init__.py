@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .errors import OutreachError
+from outreach.errors import OutreachError
 
 FORMATS = ("table", "csv", "json")
 RULES_OPTION = click.option(
@@ -30,7 +30,7 @@ class Context:
 
     def settings(self) -> Any:
         """Load the settings (only commands that need them do)."""
-        from .settings import load_settings
+        from outreach.settings import load_settings
 
         return load_settings(self.env_file)
 
@@ -74,7 +74,7 @@ def draft(
     templates: Path | None, rules: Path | None,
 ) -> None:  # fmt: skip
     """Write one draft email per row of CONTACTS into OUT/BATCH/ for review."""
-    from .pipeline import draft_batch
+    from outreach.pipeline import draft_batch
 
     settings = obj.settings()
     name = batch or contacts.stem
@@ -100,9 +100,9 @@ def draft(
 @RULES_OPTION
 def classify_command(contacts: Path, fmt: str, rules: Path | None) -> None:
     """Show the type, confidence and evidence for each row of CONTACTS."""
-    from .files import csv_text
-    from .ingest import read_contacts
-    from .pipeline import classify_contacts
+    from outreach.files import csv_text
+    from outreach.ingest.contacts import read_contacts
+    from outreach.pipeline import classify_contacts
 
     ingested = read_contacts(contacts)
     rows = [
@@ -129,7 +129,7 @@ def classify_command(contacts: Path, fmt: str, rules: Path | None) -> None:
 
 def _rules_file(path: Path | None) -> Path | None:
     """The user's classifier rules: the option, else ./outreach-rules.toml if it exists."""
-    from .classify import USER_RULES_FILE
+    from outreach.classify.classifier import USER_RULES_FILE
 
     if path is None and Path(USER_RULES_FILE).is_file():
         return Path(USER_RULES_FILE)
@@ -138,7 +138,7 @@ def _rules_file(path: Path | None) -> Path | None:
 
 def _load_rules(path: Path | None) -> Any:
     """The shipped classifier rules plus the user's file, if any."""
-    from .classify import load_rules
+    from outreach.classify.classifier import load_rules
 
     file = _rules_file(path)
     return load_rules(file) if file else None
@@ -221,10 +221,10 @@ def approve_command(
     reject: bool,
 ) -> None:  # fmt: skip
     """Approve (or --reject) drafts exactly as their files are now."""
-    from .approval import Selection, approve, parse_rows
-    from .approval import reject as reject_drafts
-    from .batch import read_batch
-    from .ledger import Ledger
+    from outreach.batch.reader import read_batch
+    from outreach.send.approval import Selection, approve, parse_rows
+    from outreach.send.approval import reject as reject_drafts
+    from outreach.send.ledger import Ledger
 
     if all_ == bool(rows or emails):
         raise click.UsageError("give --all, or --rows and/or --email")
@@ -263,8 +263,8 @@ def send_command(
     quiet: bool, log_file: Path | None,
 ) -> None:  # fmt: skip
     """Send the batch's approved drafts, each once, at the configured pace."""
-    from .batch import read_batch
-    from .sender import send_batch
+    from outreach.batch.reader import read_batch
+    from outreach.send.run import send_batch
 
     settings = obj.settings()
     batch = read_batch(batch_dir)
@@ -309,8 +309,8 @@ def send_command(
 @click.pass_obj
 def status_command(obj: Context, batch_dir: Path) -> None:
     """Count the batch's drafts per state and say what to do about the rest."""
-    from .batch import read_batch
-    from .status import NEXT_STEPS, batch_status
+    from outreach.batch.reader import read_batch
+    from outreach.send.status import NEXT_STEPS, batch_status
 
     settings = obj.settings()
     status = batch_status(read_batch(batch_dir), settings.db)
@@ -334,8 +334,8 @@ def status_command(obj: Context, batch_dir: Path) -> None:
 @click.pass_obj
 def resolve_command(obj: Context, message_id: str, outcome: str | None) -> None:
     """Settle a message whose outcome is unknown."""
-    from .approval import resolve
-    from .ledger import Ledger
+    from outreach.send.approval import resolve
+    from outreach.send.ledger import Ledger
 
     if outcome is None:
         raise click.UsageError("give --sent or --resend")
@@ -357,8 +357,8 @@ def suppress_group() -> None:
 @click.pass_obj
 def suppress_add(obj: Context, entries: tuple[str, ...]) -> None:
     """Never email these addresses or @domains."""
-    from . import suppression
-    from .ledger import Ledger
+    from outreach.send import suppression
+    from outreach.send.ledger import Ledger
 
     with Ledger(obj.settings().db) as ledger:
         added = suppression.add(ledger, entries)
@@ -370,8 +370,8 @@ def suppress_add(obj: Context, entries: tuple[str, ...]) -> None:
 @click.pass_obj
 def suppress_import(obj: Context, file: Path) -> None:
     """Add every address or @domain found in FILE (text or CSV)."""
-    from . import suppression
-    from .ledger import Ledger
+    from outreach.send import suppression
+    from outreach.send.ledger import Ledger
 
     with Ledger(obj.settings().db) as ledger:
         report = suppression.import_file(ledger, file)
@@ -384,7 +384,7 @@ def suppress_import(obj: Context, file: Path) -> None:
 @click.pass_obj
 def suppress_list(obj: Context) -> None:
     """Show the list: entry, when it was added, where from."""
-    from .ledger import Ledger
+    from outreach.send.ledger import Ledger
 
     db = obj.settings().db
     if not db.is_file():
@@ -399,8 +399,8 @@ def suppress_list(obj: Context) -> None:
 @click.pass_obj
 def suppress_remove(obj: Context, entry: str) -> None:
     """Take an address or @domain off the list."""
-    from . import suppression
-    from .ledger import Ledger
+    from outreach.send import suppression
+    from outreach.send.ledger import Ledger
 
     with Ledger(obj.settings().db) as ledger:
         removed = suppression.remove(ledger, entry)

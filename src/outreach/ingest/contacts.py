@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pydantic import ValidationError
 
-from .csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
-from .errors import InputError
-from .models import Contact, RowError
-from .text import multi_line, single_line
+from outreach.errors import InputError
+from outreach.ingest.cells import multi_line, single_line
+from outreach.ingest.csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
+from outreach.models import Contact, RowError
 
 if TYPE_CHECKING:
     import pandas as pd

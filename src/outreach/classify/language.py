@@ -4,7 +4,7 @@ import re
 from typing import Final
 from urllib.parse import urlsplit
 
-from .models import Contact
+from outreach.models import Contact
 
 GERMAN: Final = "de"
 ENGLISH: Final = "en"

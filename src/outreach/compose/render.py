@@ -12,12 +12,12 @@ from typing import Any
 
 import jinja2
 
-from .content import Content, load_content
-from .errors import ContentError
-from .models import Classification, Contact
-from .salutation import Person, greeting, parse_person
-from .settings import Settings
-from .variants import (
+from outreach.compose.content import Content, load_content
+from outreach.compose.greeting import Person, greeting, parse_person
+from outreach.errors import ContentError
+from outreach.models import Classification, Contact
+from outreach.settings import Settings
+from outreach.variants import (
     TOKEN_TEXT,
     Tokenised,
     VariantCache,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .errors import LedgerError
+from outreach.errors import LedgerError
 
 Clock = Callable[[], datetime]
 

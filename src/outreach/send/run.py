@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from .batch import Batch, approved_bytes
-from .errors import InputError, LockedError, SmtpUnavailableError
-from .ledger import (
+from outreach.batch.reader import Batch, approved_bytes
+from outreach.errors import InputError, LockedError, SmtpUnavailableError
+from outreach.send.ledger import (
     APPROVED,
     DEFERRED,
     DRAFTED,
@@ -29,9 +29,8 @@ from .ledger import (
     backoff,
     utc_now,
 )
-from .schedule import RateLimiter, SendWindow, daily_allowance, parse_window
-from .settings import Settings
-from .smtp import (
+from outreach.send.schedule import RateLimiter, SendWindow, daily_allowance, parse_window
+from outreach.send.smtp import (
     SKIPPED,
     STATE_CHANGED,
     Connection,
@@ -40,7 +39,8 @@ from .smtp import (
     connect,
     envelope_address,
 )
-from .suppression import suppressions_in
+from outreach.send.suppression import suppressions_in
+from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
 

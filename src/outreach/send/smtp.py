@@ -6,9 +6,9 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import SettingsError, SmtpConfigError, SmtpUnavailableError
-from .settings import Settings
-from .text import ascii_address
+from outreach.errors import SettingsError, SmtpConfigError, SmtpUnavailableError
+from outreach.ingest.cells import ascii_address
+from outreach.settings import Settings
 
 # Outcomes of one transaction.
 SENT, DEFERRED, FAILED, UNKNOWN, SKIPPED = "sent", "deferred", "failed", "unknown", "skipped"

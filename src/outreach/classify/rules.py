@@ -10,9 +10,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from .errors import ContentError
-from .orgtypes import ORG_TYPES
-from .regex_literals import required_literals
+from outreach.classify.orgtypes import ORG_TYPES
+from outreach.errors import ContentError
+from outreach.regex_literals import required_literals
 
 #: The file in the working directory whose rules are added to the shipped ones.
 USER_RULES_FILE: Final = "outreach-rules.toml"

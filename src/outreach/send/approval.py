@@ -3,9 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .batch import Batch, Draft, read_draft
-from .errors import InputError
-from .ledger import (
+from outreach.batch.reader import Batch, Draft, read_draft
+from outreach.errors import InputError
+from outreach.send.ledger import (
     APPROVED,
     DEFERRED,
     DRAFTED,

@@ -9,9 +9,9 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
 
-from .errors import InputError
-from .files import from_spreadsheet
-from .ledger import NewDraft
+from outreach.errors import InputError
+from outreach.files import from_spreadsheet
+from outreach.send.ledger import NewDraft
 
 
 @dataclass(frozen=True)

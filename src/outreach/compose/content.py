@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ContentError
-from .orgtypes import GENERAL, ORG_TYPES
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.errors import ContentError
 
 USP_PREFIX = "usp:"
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -133,7 +133,7 @@ def templates_dir(explicit: Path | None = None) -> Path:
     if from_env:
         return _existing_dir(Path(from_env).expanduser(), "OUTREACH_TEMPLATES")
     packaged = Path(str(resources.files("outreach") / "templates" / "emails"))
-    checkout = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    checkout = Path(__file__).resolve().parents[3] / "templates" / "emails"
     for candidate in (packaged, checkout):
         if candidate.is_dir():
             return candidate

@@ -12,10 +12,10 @@ from typing import IO, Any, NamedTuple
 
 import jinja2
 
-from .files import atomic_open
-from .orgtypes import TYPE_LABELS
-from .render import RenderedEmail
-from .variants import fill, html_quote
+from outreach.classify.orgtypes import TYPE_LABELS
+from outreach.compose.render import RenderedEmail
+from outreach.files import atomic_open
+from outreach.variants import fill, html_quote
 
 PREVIEWS = "previews"
 

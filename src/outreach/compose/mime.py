@@ -13,10 +13,10 @@ from datetime import datetime
 from email.charset import Charset
 from email.utils import format_datetime, formataddr, parseaddr
 
-from .models import Contact
-from .render import RenderedEmail
-from .settings import Settings
-from .text import ascii_address, ascii_domain
+from outreach.compose.render import RenderedEmail
+from outreach.ingest.cells import ascii_address, ascii_domain
+from outreach.models import Contact
+from outreach.settings import Settings
 
 CRLF = "\r\n"
 _MAX_LINE = 78

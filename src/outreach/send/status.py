@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import Batch, read_draft
-from .errors import InputError
-from .ledger import APPROVED, DEFERRED, DRAFTED, FAILED, STATES, UNKNOWN, Entry, Ledger
+from outreach.batch.reader import Batch, read_draft
+from outreach.errors import InputError
+from outreach.send.ledger import APPROVED, DEFERRED, DRAFTED, FAILED, STATES, UNKNOWN, Entry, Ledger
 
 NEXT_STEPS = {
     FAILED: "the server refused it for good: check the address; `outreach approve BATCH "

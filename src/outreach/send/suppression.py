@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .ledger import Ledger
-from .text import ascii_domain
+from outreach.errors import InputError
+from outreach.ingest.cells import ascii_domain
+from outreach.send.ledger import Ledger
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _DOMAIN = re.compile(r"^@[^@\s<>,;]+\.[^@\s<>,;]+$")

@@ -1,0 +1,1 @@
+"""The batch folder: written by `draft`, read by approve, send and status."""

@@ -1,0 +1,1 @@
+"""One email from a classified contact: content, greeting, rendering, MIME bytes."""

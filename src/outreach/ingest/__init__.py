@@ -1,0 +1,1 @@
+"""Reading contacts files: encodings, columns, cells and addresses."""

@@ -1,0 +1,1 @@
+"""What volunteers look at before a draft is approved."""

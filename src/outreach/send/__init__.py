@@ -1,0 +1,1 @@
+"""Approved drafts out through SMTP, every step recorded in the ledger."""
