@@ -1,12 +1,14 @@
-"""Shared fixtures: settings, a contacts file writer and a CLI runner."""
+"""Shared fixtures: settings, a contacts file writer and ways to run the command line."""
 
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from outreach.settings import Settings
 
@@ -47,7 +49,31 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-def run_cli(
+@dataclass(frozen=True)
+class Ran:
+    """What a command printed and its exit code."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
+    """Run `outreach` in this process (click's runner), in `cwd`, with only `env` for settings."""
+    from outreach.cli import cli
+
+    environ: dict[str, str | None] = {k: None for k in os.environ if k.startswith("OUTREACH_")}
+    environ.update(TEST_ENV if env is None else env)
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args), env=environ, catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `outreach` command in a subprocess, as a user or cron would."""

@@ -5,12 +5,15 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from conftest import TEST_ENV
 from mailserver import PASSWORD, USER, Certificates, Handler, LocalController, start
-from outreach.batch.reader import Batch, read_batch
+from outreach.batch.date_header import dated
+from outreach.batch.reader import Batch, ManifestEntry, read_batch
+from outreach.ingest.contacts import read_contacts
 from outreach.pipeline import draft_batch
 from outreach.send.ledger import Entry, Ledger
 from outreach.send.run import RunReport, Runtime, send_batch
@@ -82,7 +85,7 @@ def make_batch(folder: Path, settings: Settings, count: int, name: str = "b1") -
         for i in range(1, count + 1)
     ]
     contacts.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    draft_batch(contacts, folder / "out", name, settings)
+    draft_batch(read_contacts(contacts), folder / "out", name, settings)
     return read_batch(folder / "out" / name)
 
 
@@ -116,6 +119,14 @@ def run(
         connect=lambda: connect(settings), now=time.now, clock=time.clock, sleep=time.sleep
     )
     return send_batch(batch, settings, runtime, **options)
+
+
+def as_sent(settings: Settings, batch: Batch, entry: ManifestEntry) -> bytes:
+    """The bytes a draft goes out with: as approved, with the Date its send run recorded."""
+    with Ledger(settings.db) as ledger:
+        sent = ledger.get(entry.message_id)
+    assert sent is not None and sent.date, "not sent"
+    return dated(batch.path(entry).read_bytes(), parsedate_to_datetime(sent.date))
 
 
 def states(settings: Settings, batch: Batch) -> dict[int, Entry]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, ROOT, run_cli
+from conftest import EXAMPLE, ROOT, TEST_ENV, Ran, run_cli, run_process
 
 HEADER = "organisation,email,description\n"
 
@@ -121,3 +121,59 @@ def test_rules_file_in_the_working_directory_teaches_the_classifier(tmp_path: Pa
     broken = run_cli("classify", str(contacts), cwd=tmp_path)
     assert broken.returncode == 2
     assert broken.stderr.startswith("Error: outreach-rules.toml: [advocacy_org] terms[0]")
+
+
+def one_line_error(result: Ran, code: int) -> str:
+    """The error line of a failed command, checked to be one line with the given exit code."""
+    assert (result.returncode, result.stdout) == (code, ""), result.stderr
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    return result.stderr
+
+
+def test_a_batch_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("draft", str(EXAMPLE), "--out", "/dev/null/x", "--quiet", cwd=tmp_path)
+    assert "cannot write the batch in '/dev/null/x/example'" in one_line_error(result, 2)
+
+
+def test_a_full_disk_while_drafting_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    real_write = os.write
+
+    def full_after_a_while(fd: int, data: bytes) -> int:
+        if len(list((tmp_path / "out" / "example" / "drafts").glob("*.eml"))) >= 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr("outreach.files.os.write", full_after_a_while)
+    result = run_cli("draft", str(EXAMPLE), "--out", "out", "--quiet", cwd=tmp_path)
+    assert "No space left on device" in one_line_error(result, 2)
+    assert not (tmp_path / "out" / "example" / "manifest.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("suppress", "add", "x@example.org"),
+        ("suppress", "import", "x.txt"),
+        ("resolve", "<a@b>", "--sent"),
+    ],
+)
+def test_a_ledger_path_that_cannot_be_used_is_one_line(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = {**TEST_ENV, "OUTREACH_DB": "/dev/null/ledger.db"}
+    error = one_line_error(run_cli(*args, cwd=tmp_path, env=env), 2)
+    assert "/dev/null/ledger.db" in error
+
+
+def test_the_installed_command_prints_one_line_and_exits_with_the_code(tmp_path: Path) -> None:
+    # The real entry point in its own process, as cron runs it.
+    result = run_process("draft", str(tmp_path / "missing.csv"), cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"Error: contacts file '{tmp_path / 'missing.csv'}' not found\n"
+    ok = run_process("draft", str(EXAMPLE), "--out", str(tmp_path), "--quiet", cwd=tmp_path)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")

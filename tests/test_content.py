@@ -177,10 +177,6 @@ def test_block_of_unknown_type_raises() -> None:
         load_content("de").block("nope")
 
 
-def test_load_content_is_cached() -> None:
-    assert load_content("de") is load_content("de")
-
-
 # --- broken content files --------------------------------------------------------------------
 
 

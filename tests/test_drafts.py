@@ -12,11 +12,27 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLE
+from outreach.batch.layout import MANIFEST_COLUMNS
 from outreach.files import from_spreadsheet
-from outreach.pipeline import MANIFEST_COLUMNS, draft_batch
+from outreach.ingest.contacts import read_contacts
+from outreach.pipeline import BatchReport, draft_batch
 from outreach.settings import Settings
 
 HEADER = "organisation,contact_name,salutation,title,email,country,description,note\n"
+
+
+def draft_file(
+    path: Path, out: Path, batch: str, settings: Settings, **options: Any
+) -> BatchReport:
+    """Draft a contacts file, as the `draft` command does."""
+    return draft_batch(read_contacts(path), out, batch, settings, **options)
+
+
+def previews_of(page: str) -> dict[str, Any]:
+    """The previews a previews page holds, by anchor."""
+    start = page.index('id="data">') + len('id="data">')
+    shown: dict[str, Any] = json.loads(page[start : page.index("</script>", start)])
+    return shown
 
 
 def parse(path: Path) -> EmailMessage:
@@ -47,7 +63,7 @@ def example_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     out = tmp_path_factory.mktemp("out")
-    report = draft_batch(EXAMPLE, out, "example", settings)
+    report = draft_file(EXAMPLE, out, "example", settings)
     assert report.drafted >= 20
     return report.folder
 
@@ -89,9 +105,9 @@ def test_manifest_lists_every_draft(example_batch: Path) -> None:
 
 
 def test_rerun_writes_the_same_files(tmp_path: Path, settings: Settings) -> None:
-    first = draft_batch(EXAMPLE, tmp_path, "again", settings).folder
+    first = draft_file(EXAMPLE, tmp_path, "again", settings).folder
     snapshot = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
-    draft_batch(EXAMPLE, tmp_path, "again", settings)
+    draft_file(EXAMPLE, tmp_path, "again", settings)
     again = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
     assert again == snapshot
 
@@ -99,9 +115,9 @@ def test_rerun_writes_the_same_files(tmp_path: Path, settings: Settings) -> None
 def test_same_contact_same_message_id_other_batch_other_id(
     tmp_path: Path, settings: Settings
 ) -> None:
-    a = read_manifest(draft_batch(EXAMPLE, tmp_path, "a", settings).folder)
-    a2 = read_manifest(draft_batch(EXAMPLE, tmp_path / "elsewhere", "a", settings).folder)
-    b = read_manifest(draft_batch(EXAMPLE, tmp_path, "b", settings).folder)
+    a = read_manifest(draft_file(EXAMPLE, tmp_path, "a", settings).folder)
+    a2 = read_manifest(draft_file(EXAMPLE, tmp_path / "elsewhere", "a", settings).folder)
+    b = read_manifest(draft_file(EXAMPLE, tmp_path, "b", settings).folder)
     assert [r["message_id"] for r in a] == [r["message_id"] for r in a2]
     assert not {r["message_id"] for r in a} & {r["message_id"] for r in b}
     assert len({r["message_id"] for r in a}) == len(a)
@@ -114,7 +130,7 @@ def test_header_injection_in_contact_name_adds_no_header(
         HEADER + '"Org","Jane Roe\r\nBcc: x@example.com","","","jane@example.org","GB","",""\n'
         '"Org2\r\nBcc: y@example.com","","","","info@example.org","GB","",""\n'
     )
-    folder = draft_batch(path, tmp_path / "out", "inject", settings).folder
+    folder = draft_file(path, tmp_path / "out", "inject", settings).folder
     for draft in (folder / "drafts").glob("*.eml"):
         raw = draft.read_bytes()
         message = parse(draft)
@@ -130,7 +146,7 @@ def test_template_syntax_and_markup_in_fields_stay_data(
         HEADER + '"Org {{ 7*7 }} <b>bold</b>","","","","info@example.org","GB",'
         '"{% raw %}{{ config }}","We liked <script>alert(1)</script> and {{ 7*7 }}."\n'
     )
-    folder = draft_batch(path, tmp_path / "out", "markup", settings).folder
+    folder = draft_file(path, tmp_path / "out", "markup", settings).folder
     (draft,) = (folder / "drafts").glob("*.eml")
     message = parse(draft)
     text, html = parts(message)
@@ -151,7 +167,7 @@ def test_formula_cells_are_neutralised_in_manifest(
         HEADER + '"=HYPERLINK(""http://evil.example"")","","","","info@example.org","GB","",""\n'
         '"@SUM(1)","","","","bad-address","GB","",""\n'
     )
-    folder = draft_batch(path, tmp_path / "out", "formula", settings).folder
+    folder = draft_file(path, tmp_path / "out", "formula", settings).folder
     (row,) = read_manifest(folder)
     assert row["organisation"].startswith("'=")
     with (folder / "errors.csv").open(encoding="utf-8-sig", newline="") as handle:
@@ -165,10 +181,10 @@ def test_removed_row_removes_its_stale_draft(write_csv, tmp_path: Path, settings
         + '"A","","","","a@example.org","GB","",""\n"B","","","","b@example.org","GB","",""\n'
     )
     path = write_csv(two)
-    folder = draft_batch(path, tmp_path / "out", "shrink", settings).folder
+    folder = draft_file(path, tmp_path / "out", "shrink", settings).folder
     assert len(list((folder / "drafts").glob("*.eml"))) == 2
     write_csv(HEADER + '"A","","","","a@example.org","GB","",""\n')
-    draft_batch(path, tmp_path / "out", "shrink", settings)
+    draft_file(path, tmp_path / "out", "shrink", settings)
     assert [p.name for p in (folder / "drafts").glob("*.eml")] == ["00002-a.eml"]
 
 
@@ -189,10 +205,10 @@ def test_parallel_drafting_writes_the_same_files_as_one_process(
         )
     contacts = tmp_path / "many.csv"
     contacts.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    single = draft_batch(contacts, tmp_path / "one", "same", settings, workers=1).folder
+    single = draft_file(contacts, tmp_path / "one", "same", settings, workers=1).folder
     (tmp_path / "two" / "same").mkdir(parents=True)
     (tmp_path / "two" / "same" / "batch.json").write_bytes((single / "batch.json").read_bytes())
-    parallel = draft_batch(contacts, tmp_path / "two", "same", settings, workers=2).folder
+    parallel = draft_file(contacts, tmp_path / "two", "same", settings, workers=2).folder
 
     def snapshot(folder: Path) -> dict[Path, bytes]:
         return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -210,7 +226,7 @@ def test_parallel_drafting_writes_the_same_files_as_one_process(
         (b"Gr\xfc\xdfe\n", r"body\.txt\.j2 is not UTF-8"),
     ],
 )
-def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
+def test_a_template_error_stops_the_run_before_any_draft_is_written(
     tmp_path: Path, settings: Settings, broken: bytes, message: str
 ) -> None:
     import shutil
@@ -225,7 +241,7 @@ def test_a_template_error_in_the_workers_stops_the_run_with_its_message(
     contacts = tmp_path / "many.csv"
     contacts.write_text("\n".join([HEADER.strip(), *rows]) + "\n", encoding="utf-8")
     with pytest.raises(ContentError, match=message):
-        draft_batch(contacts, tmp_path / "out", "b", settings, templates=templates, workers=2)
+        draft_file(contacts, tmp_path / "out", "b", settings, templates=templates, workers=2)
     folder = tmp_path / "out" / "b"
     assert not (folder / "manifest.csv").exists() and not (folder / "index.html").exists()
     assert not list(folder.glob("drafts/*.eml"))
@@ -246,7 +262,7 @@ def test_opted_out_addresses_are_flagged_and_not_drafted(
         '"Sub","","","","x@mail.opted-out.example","GB","",""\n'
         '"C","","","","c@example.org","GB","",""\n'
     )
-    report = draft_batch(path, tmp_path / "out", "optout", settings.model_copy(update={"db": db}))
+    report = draft_file(path, tmp_path / "out", "optout", settings.model_copy(update={"db": db}))
     assert (report.drafted, report.suppressed) == (2, 2)
     rows = read_manifest(report.folder)
     assert [(r["row"], r["draft"] == "") for r in rows] == [
@@ -264,11 +280,9 @@ def test_opted_out_addresses_are_flagged_and_not_drafted(
 
 
 def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> None:
-    from outreach.review.page import decode_previews
-
     previews: dict[str, dict[str, object]] = {}
     for page in (example_batch / "previews").glob("*.html"):
-        previews.update(decode_previews(page.read_text(encoding="utf-8")))
+        previews.update(previews_of(page.read_text(encoding="utf-8")))
     rows = read_manifest(example_batch)
     assert sorted(previews) == sorted(Path(row["draft"]).stem for row in rows)
     for row in rows:
@@ -298,58 +312,27 @@ def test_review_page_lists_every_draft_with_its_manifest_values(example_batch: P
         assert entry["needs_review"] == (row["needs_review"] == "yes")
 
 
-def test_previews_store_each_skeleton_once_and_full_html_otherwise() -> None:
-    import base64
-    import gzip
-    import json
-
+def test_a_previews_page_holds_each_part_as_it_is_and_no_value_ends_its_script() -> None:
     from outreach.compose.render import RenderedEmail
-    from outreach.review.page import ReviewEntry, decode_previews, encode_previews, previews_page
-    from outreach.variants import TOKEN
+    from outreach.review.page import ReviewEntry, previews_page
 
     def entry(anchor: str) -> ReviewEntry:
         return ReviewEntry(
             row=2, organisation="O", contact_name="", email="a@example.org", type="media",
-            type_label="Media", confidence="0.90", evidence="", language="de", subject="S",
-            needs_review=False, review_reason="", draft=f"drafts/{anchor}.eml",
+            type_label="Media", confidence="0.90", evidence="</script><!--", language="de",
+            subject="S", needs_review=False, review_reason="", draft=f"drafts/{anchor}.eml",
             preview=f"previews/0001.html#{anchor}", sender="s@example.org", recipient="O",
+            message_id="<m@example.org>",
         )  # fmt: skip
 
-    skeleton = f"<p>{TOKEN.format(0)} &amp; {TOKEN.format(1)}</p>"
     made = [
-        (entry("a"), RenderedEmail("S", "t", "<p>A &amp; B</p>", "O", skeleton, ("A", "B"))),
-        (
-            entry("b"),
-            RenderedEmail("S", "t", "<p>&lt;x&gt; &amp; Q</p>", "O", skeleton, ("<x>", "Q")),
-        ),
-        (entry("c"), RenderedEmail("S", "t", "<p>full</p>", "O")),
+        (entry("a"), RenderedEmail("S", "t </script>", "<p>A &amp; B</p>", "O")),
+        (entry("b"), RenderedEmail("S", "t", "<p>&lt;x&gt;</p><script>", "O")),
     ]
-    shown = decode_previews(previews_page(made))
-    assert {anchor: item["html"] for anchor, item in shown.items()} == {
-        "a": "<p>A &amp; B</p>", "b": "<p>&lt;x&gt; &amp; Q</p>", "c": "<p>full</p>",
+    page = previews_page(made)
+    assert page.count("</script>") == 2  # the data's and the page's own script
+    shown = previews_of(page)
+    assert {anchor: (item["html"], item["text"]) for anchor, item in shown.items()} == {
+        "a": ("<p>A &amp; B</p>", "t </script>"), "b": ("<p>&lt;x&gt;</p><script>", "t"),
     }  # fmt: skip
-    stored = json.loads(gzip.decompress(base64.b64decode(encode_previews(made))))
-    assert stored["skeletons"] == [skeleton]
-
-
-def test_drafting_leaves_the_garbage_collector_as_it_found_it(
-    tmp_path: Path, settings: Settings
-) -> None:
-    # Start-up objects are frozen during a run (a speed-up); the caller's state comes back.
-    import gc
-
-    assert gc.isenabled() and gc.get_freeze_count() == 0
-    draft_batch(EXAMPLE, tmp_path / "a", "a", settings)
-    assert gc.isenabled() and gc.get_freeze_count() == 0
-    gc.disable()
-    try:
-        draft_batch(EXAMPLE, tmp_path / "b", "b", settings)
-        assert not gc.isenabled() and gc.get_freeze_count() == 0
-    finally:
-        gc.enable()
-    gc.freeze()
-    try:
-        draft_batch(EXAMPLE, tmp_path / "c", "c", settings)
-        assert gc.isenabled() and gc.get_freeze_count() > 0  # the caller's, still frozen
-    finally:
-        gc.unfreeze()
+    assert ["Evidence", "</script><!--"] in shown["a"]["fields"]

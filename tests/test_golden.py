@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from outreach.ingest.contacts import read_contacts
 from outreach.pipeline import draft_batch
 from outreach.settings import Settings
 
@@ -35,7 +36,7 @@ def rendered(message: EmailMessage) -> str:
 def test_golden_draft(tmp_path: Path, settings: Settings, row: int, name: str) -> None:
     contacts = tmp_path / "contacts.csv"
     contacts.write_bytes(CONTACTS.encode("cp1252"))
-    folder = draft_batch(contacts, tmp_path / "out", "golden", settings).folder
+    folder = draft_batch(read_contacts(contacts), tmp_path / "out", "golden", settings).folder
     (path,) = (folder / "drafts").glob(f"{row:05d}-*.eml")
     message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert isinstance(message, EmailMessage)

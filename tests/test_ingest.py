@@ -1,13 +1,34 @@
 """Tests for reading contacts CSV files as Excel, LibreOffice, Sheets and CRMs write them."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from outreach.errors import InputError
-from outreach.ingest.contacts import HEADER_ALIASES, IngestResult, read_contacts
+from outreach.ingest import contacts as ingest
+from outreach.ingest.columns import HEADER_ALIASES
+from outreach.models import Contact, RowError
 
 DATA = Path(__file__).parent / "data" / "ingest"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """One whole pass over a contacts file."""
+
+    contacts: list[Contact]
+    errors: list[RowError]
+    encoding: str
+    delimiter: str
+    columns: dict[str, str]
+
+
+def read_contacts(path: Path) -> IngestResult:
+    """Read a contacts file whole, with what was learnt of it."""
+    file = ingest.read_contacts(path)
+    contacts = list(file)
+    return IngestResult(contacts, file.errors, file.encoding, file.delimiter, file.columns)
 
 
 def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "contacts.csv") -> Path:

@@ -6,24 +6,38 @@ from pathlib import Path
 
 import pytest
 
+from outreach.batch.reader import Batch, ManifestEntry
 from outreach.errors import InputError, LedgerError, SettingsError
 from outreach.send import ledger as ledger_module
-from outreach.send.ledger import APPROVED, DRAFTED, SCHEMA_VERSION, Ledger, NewDraft, backoff
+from outreach.send.ledger import SCHEMA_VERSION, Ledger, backoff
 from outreach.send.schedule import RateLimiter, daily_allowance, parse_window
 from outreach.send.suppression import Suppressions, load_suppressions, normalise
+from outreach.states import State
 
-DRAFTS = [NewDraft(f"<{i}.b1@example.org>", "b1", i + 1, f"drafts/{i}.eml", f"p{i}@example.org")
-          for i in range(3)]  # fmt: skip
+
+def batch_of(name: str, *entries: ManifestEntry) -> Batch:
+    return Batch(name, Path(name), entries)
+
+
+DRAFTS = batch_of(
+    "b1",
+    *(
+        ManifestEntry(i + 1, f"p{i}@example.org", f"<{i}.b1@example.org>", f"drafts/{i}.eml", False)
+        for i in range(3)
+    ),
+)
 
 
 def test_entering_a_batch_twice_changes_nothing(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as ledger:
         assert ledger.enter(DRAFTS) == 3
-        ledger.move(DRAFTS[0].message_id, "approved", allowed_from=("drafted",), sha256="ab")
+        ledger.move(
+            DRAFTS.entries[0].message_id, "approved", allowed_from=("drafted",), sha256="ab"
+        )
         assert ledger.enter(DRAFTS) == 0
-        entry = ledger.get(DRAFTS[0].message_id)
+        entry = ledger.get(DRAFTS.entries[0].message_id)
         assert entry is not None and (entry.state, entry.sha256) == ("approved", "ab")
-        assert [state for _, state, _ in ledger.history(DRAFTS[0].message_id)] == [
+        assert [state for _, state, _ in ledger.history(DRAFTS.entries[0].message_id)] == [
             "drafted",
             "approved",
         ]
@@ -63,7 +77,7 @@ def test_not_a_ledger_is_one_line(tmp_path: Path) -> None:
 def test_a_move_happens_only_from_the_allowed_states(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as ledger:
         ledger.enter(DRAFTS)
-        message_id = DRAFTS[1].message_id
+        message_id = DRAFTS.entries[1].message_id
         assert not ledger.move(message_id, "sending", allowed_from=("approved",))
         assert ledger.move(message_id, "approved", allowed_from=("drafted",))
         assert ledger.move(message_id, "sending", allowed_from=("approved",))
@@ -76,7 +90,7 @@ def test_daily_count_uses_a_rolling_window(tmp_path: Path) -> None:
     now = datetime(2030, 1, 1, 12, tzinfo=UTC)
     with Ledger(tmp_path / "l.db", now=lambda: now) as ledger:
         ledger.enter(DRAFTS)
-        for draft in DRAFTS[:2]:
+        for draft in DRAFTS.entries[:2]:
             ledger.move(draft.message_id, "sending", allowed_from=("drafted",))
             ledger.move(draft.message_id, "sent", allowed_from=("sending",))
         assert ledger.delivered_since(now - timedelta(hours=24)) == 2
@@ -160,14 +174,17 @@ def test_loading_suppressions_without_a_ledger_creates_nothing(tmp_path: Path) -
 
 
 def test_atomic_groups_changes_and_rolls_back_together(tmp_path: Path) -> None:
-    drafts = [NewDraft(f"<{i}@x>", "b", i, f"d{i}.eml", f"a{i}@example.org") for i in (1, 2)]
+    drafts = batch_of(
+        "b",
+        *(ManifestEntry(i, f"a{i}@example.org", f"<{i}@x>", f"d{i}.eml", False) for i in (1, 2)),
+    )
     with Ledger(tmp_path / "o.db") as ledger:
         ledger.enter(drafts)
         with ledger.atomic():
-            assert ledger.move("<1@x>", APPROVED, allowed_from=(DRAFTED,))
-            assert ledger.move("<2@x>", APPROVED, allowed_from=(DRAFTED,))
+            assert ledger.move("<1@x>", State.APPROVED, allowed_from=(State.DRAFTED,))
+            assert ledger.move("<2@x>", State.APPROVED, allowed_from=(State.DRAFTED,))
         with pytest.raises(RuntimeError), ledger.atomic():
-            ledger.move("<1@x>", DRAFTED, allowed_from=(APPROVED,))
+            ledger.move("<1@x>", State.DRAFTED, allowed_from=(State.APPROVED,))
             raise RuntimeError("stop halfway")
         states = [entry.state for entry in ledger.entries(["<1@x>", "<2@x>"]).values()]
-    assert states == [APPROVED, APPROVED]
+    assert states == [State.APPROVED, State.APPROVED]

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from outreach.compose.greeting import Person, greeting, is_role, parse_person
+from outreach.compose.greeting import greeting
+from outreach.compose.person import Person, is_role, parse_person
 
 DAMEN_UND_HERREN = "Sehr geehrte Damen und Herren,"
 SIR_OR_MADAM = "Dear Sir or Madam,"

@@ -2,15 +2,18 @@
 
 import itertools
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mailserver import USER, Certificates, Delivery
-from outreach.batch.reader import Batch, Draft
+from outreach.batch.date_header import without_date
+from outreach.batch.reader import Batch, ManifestEntry
 from outreach.errors import InputError, SmtpConfigError
 from outreach.send.approval import Selection, approve, reject, resolve
 from outreach.send.ledger import Ledger
@@ -19,7 +22,7 @@ from outreach.send.smtp import Connection, connect
 from outreach.send.status import batch_status
 from outreach.send.suppression import add as suppress
 from outreach.settings import Settings
-from sendkit import FakeTime, Server, make_batch, on_disk, run, serve, states
+from sendkit import START, FakeTime, Server, as_sent, make_batch, on_disk, run, serve, states
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +70,8 @@ def test_approved_bytes_go_out_once_over_one_connection(
     assert report.count("sent") == 2
     deliveries = server.handler.deliveries
     assert [d.rcpt_tos for d in deliveries] == [["person1@example.org"], ["person3@example.org"]]
-    for delivery, draft in zip(deliveries, (batch.drafts[0], batch.drafts[2]), strict=True):
-        assert delivery.content == batch.path(draft).read_bytes()  # exactly what was approved
+    for delivery, draft in zip(deliveries, (batch.entries[0], batch.entries[2]), strict=True):
+        assert delivery.content == as_sent(conf, batch, draft)  # what was approved, dated now
         assert delivery.mail_from == "partnerships@example.org"
         assert delivery.login == USER.encode()
         assert b"\nBcc:" not in delivery.content
@@ -210,13 +213,13 @@ def test_a_run_killed_while_sending_leaves_unknown_not_a_resend(
 ) -> None:
     batch = make_batch(tmp_path, conf, 2)
     approve_all(conf, batch)
-    first = batch.drafts[0].message_id
+    first = batch.entries[0].message_id
     with Ledger(conf.db) as ledger:  # what a SIGKILL between "sending" and the reply leaves
         assert ledger.move(first, "sending", allowed_from=("approved",))
     report = run(batch, conf)
     assert report.recovered == [first] and report.needs_attention
     assert states(conf, batch)[2].state == "unknown"
-    assert [d.message_id for d in server.handler.deliveries] == [batch.drafts[1].message_id]
+    assert [d.message_id for d in server.handler.deliveries] == [batch.entries[1].message_id]
     with Ledger(conf.db) as ledger:
         resolve(ledger, first, sent=True)
     assert states(conf, batch)[2].state == "sent"
@@ -231,7 +234,7 @@ def test_sending_is_on_disk_before_the_data_ends_and_outcomes_follow_in_one_comm
     approve_all(conf, batch)
     with Ledger(conf.db) as ledger:
         suppress(ledger, ["person2@example.org"])
-    changed = batch.path(batch.drafts[2])
+    changed = batch.path(batch.entries[2])
     changed.write_bytes(changed.read_bytes().replace(b"Verein Nummer 3", b"Verein Nr. 3"))
     server.handler.script.rcpt["person4@example.org"] = ["451 4.3.0 try again later"]
     server.handler.script.data["person6@example.org"] = ["554 5.7.1 rejected as spam"]
@@ -294,7 +297,7 @@ def test_no_outcome_waits_uncommitted_through_a_pause_or_a_reconnect(
 
 
 def rejected_once_read(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, batch: Batch, target: Draft
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, batch: Batch, target: ManifestEntry
 ) -> None:
     """`target` is rejected (as by another process) just after the run has read its bytes."""
     import outreach.send.run
@@ -314,12 +317,11 @@ def rejected_once_read(
 def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
     tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`outreach reject` can land between the run's last look at a message and its claim (the
-    claim runs while the server answers the envelope): the run then drops the connection rather
-    than end the message, and goes on."""
+    """`outreach reject` can land between the run's last look at a message and its claim: the
+    claim fails, nothing of the message reaches the server, and the run goes on."""
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)
-    rejected_once_read(monkeypatch, conf, batch, batch.drafts[1])
+    rejected_once_read(monkeypatch, conf, batch, batch.entries[1])
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
     assert not report.stopped and not report.needs_attention
@@ -328,7 +330,7 @@ def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
         ["person1@example.org"],
         ["person3@example.org"],
     ]
-    assert server.handler.connections == 2  # the open transaction went with the connection
+    assert server.handler.connections == 1  # the message never got as far as the server
 
 
 def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_next_run(
@@ -340,7 +342,7 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
 
     batch = make_batch(tmp_path, conf, 2)
     approve_all(conf, batch)
-    target = batch.path(batch.drafts[0])
+    target = batch.path(batch.entries[0])
     old = target.read_bytes()
     new = old.replace(b"Verein Nummer 1", b"Verein Nummer Eins")
     read = outreach.send.run.approved_bytes
@@ -350,7 +352,7 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
         if path == target and target.read_bytes() == old:
             target.write_bytes(new)
             with Ledger(conf.db) as other:  # as another process would
-                approve(other, batch, [batch.drafts[0]])
+                approve(other, batch, [batch.entries[0]])
         return raw
 
     monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_approved_again)
@@ -358,20 +360,19 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
     assert [line.result for line in report.lines] == ["skipped", "sent"]
     assert states(conf, batch)[2].state == "approved"
     assert run(batch, conf).count("sent") == 1
-    assert [d.content for d in server.handler.deliveries][-1] == new
-    assert old not in [d.content for d in server.handler.deliveries]
+    sent = [without_date(d.content) for d in server.handler.deliveries]
+    assert sent[-1] == without_date(new) and without_date(old) not in sent
 
 
 def test_a_message_rejected_meanwhile_and_refused_at_rcpt_is_skipped_not_deferred(
     tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The claim is committed while the server answers the envelope; when it fails (the
-    message was rejected meanwhile) and the server refuses the recipient as well, the run
-    leaves the message to the person who rejected it: no deferral, no attempt counted."""
+    """A message rejected meanwhile is left to the person who rejected it before the server
+    is asked: no deferral for the server's refusal, no attempt counted."""
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)
     server.handler.script.rcpt["person2@example.org"] = ["451 4.3.0 try again later"]
-    rejected_once_read(monkeypatch, conf, batch, batch.drafts[1])
+    rejected_once_read(monkeypatch, conf, batch, batch.entries[1])
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["sent", "skipped", "sent"]
     entry = states(conf, batch)[3]
@@ -382,21 +383,23 @@ def test_a_message_rejected_meanwhile_and_refused_at_rcpt_is_skipped_not_deferre
 def test_a_claim_that_cannot_be_committed_stops_the_run_before_its_message_goes(
     tmp_path: Path, conf: Settings, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The claim's commit runs beside the conversation with the server: its error still ends
-    the run, the message's bytes never go, and what was done before stays on disk."""
+    """A claim that cannot be committed ends the run with one clear error before its message
+    goes, and what was done before stays on disk."""
     import sqlite3
+
+    from outreach.errors import LedgerError
 
     batch = make_batch(tmp_path, conf, 3)
     approve_all(conf, batch)
     move = Ledger.move
 
     def full_disk_at_the_second_claim(self: Ledger, message_id: str, to: str, **kw):  # type: ignore[no-untyped-def]
-        if to == "sending" and message_id == batch.drafts[1].message_id:
+        if to == "sending" and message_id == batch.entries[1].message_id:
             raise sqlite3.OperationalError("database or disk is full")
         return move(self, message_id, to, **kw)
 
     monkeypatch.setattr(Ledger, "move", full_disk_at_the_second_claim)
-    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+    with pytest.raises(LedgerError, match="cannot be written: database or disk is full"):
         run(batch, conf)
     assert [d.rcpt_tos for d in server.handler.deliveries] == [["person1@example.org"]]
     monkeypatch.undo()
@@ -409,8 +412,7 @@ def test_a_claim_that_cannot_be_committed_stops_the_run_before_its_message_goes(
 def test_every_line_is_logged_once_in_the_order_of_the_report(
     tmp_path: Path, conf: Settings, server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Lines are logged by the run's helper thread, before each commit: all of them, the last
-    one too, each once, in the order the report has them."""
+    """All lines, the last one too, each once, in the order the report has them."""
     batch = make_batch(tmp_path, conf, 5)
     approve_all(conf, batch)
     with Ledger(conf.db) as ledger:
@@ -467,7 +469,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
     reading = {}  # the draft whose reading triggers a rejection -> the draft rejected
     for index in chance.sample(range(count), 8):
         victim = min(index + chance.choice((0, 1, 2)), count - 1)
-        reading[batch.path(batch.drafts[index])] = batch.drafts[victim]
+        reading[batch.path(batch.entries[index])] = batch.entries[victim]
     read = outreach.send.run.approved_bytes
     rejected: set[str] = set()
 
@@ -596,7 +598,7 @@ def test_a_draft_edited_after_approval_waits_for_a_new_approval(
 ) -> None:
     batch = make_batch(tmp_path, conf, 2)
     approve_all(conf, batch)
-    path = batch.path(batch.drafts[0])
+    path = batch.path(batch.entries[0])
     path.write_bytes(path.read_bytes().replace(b"Verein Nummer 1", b"Verein Nummer Eins"))
     status = batch_status(batch, conf.db)
     assert [item.state for item in status.attention] == ["changed"]
@@ -607,7 +609,65 @@ def test_a_draft_edited_after_approval_waits_for_a_new_approval(
     with Ledger(conf.db) as ledger:
         approve(ledger, batch, Selection(rows=(2,)).pick(batch))
     assert run(batch, conf).count("sent") == 1
-    assert server.handler.deliveries[-1].content == path.read_bytes()
+    assert server.handler.deliveries[-1].content == as_sent(conf, batch, batch.entries[0])
+
+
+def test_a_draft_approved_on_day_one_and_sent_on_day_three_carries_day_three(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    import email
+    from email.utils import parsedate_to_datetime
+
+    batch = make_batch(tmp_path, conf, 1)
+    drafted_date = email.message_from_bytes(batch.path(batch.entries[0]).read_bytes())["Date"]
+    approve_all(conf, batch)
+    later = FakeTime(START + timedelta(days=2, hours=3, seconds=7.5))
+    assert run(batch, conf, later).count("sent") == 1
+    (delivery,) = server.handler.deliveries
+    sent_date = email.message_from_bytes(delivery.content)["Date"]
+    assert parsedate_to_datetime(sent_date) == later.now().replace(microsecond=0)
+    assert sent_date != drafted_date
+    assert states(conf, batch)[2].date == sent_date  # the ledger records it
+    # The draft itself keeps the date it was drafted with.
+    assert (
+        email.message_from_bytes(batch.path(batch.entries[0]).read_bytes())["Date"] == drafted_date
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "sent"),
+    [
+        (lambda raw: re.sub(rb"Date: [^\r]*", b"Date: Mon, 01 Jan 2001 00:00:00 +0000", raw), True),
+        (lambda raw: raw.replace(b"Date: ", b"date: "), True),  # header names ignore case
+        (lambda raw: raw.replace(b"Subject: ", b"Subject:  "), False),
+        (lambda raw: raw.replace(b"MIME-Version: 1.0", b"MIME-Version: 1.1"), False),
+        (lambda raw: raw + b" ", False),
+    ],
+)
+def test_only_the_date_may_change_after_approval(
+    tmp_path: Path, conf: Settings, server: Server, edit: Any, sent: bool
+) -> None:
+    batch = make_batch(tmp_path, conf, 1)
+    approve_all(conf, batch)
+    path = batch.path(batch.entries[0])
+    path.write_bytes(edit(path.read_bytes()))
+    report = run(batch, conf)
+    assert [line.result for line in report.lines] == (["sent"] if sent else ["drafted"])
+
+
+def test_an_approval_recorded_before_dates_were_set_at_sending_still_holds(
+    tmp_path: Path, conf: Settings, server: Server
+) -> None:
+    import hashlib
+    import sqlite3
+    from contextlib import closing
+
+    batch = make_batch(tmp_path, conf, 1)
+    approve_all(conf, batch)
+    whole = hashlib.sha256(batch.path(batch.entries[0]).read_bytes()).hexdigest()
+    with closing(sqlite3.connect(conf.db)) as db, db:
+        db.execute("UPDATE messages SET sha256 = ?", (whole,))  # as the earlier version pinned
+    assert run(batch, conf).count("sent") == 1
 
 
 def test_reject_and_what_approval_leaves_alone(

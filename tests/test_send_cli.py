@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import Ran, run_cli
 from mailserver import PASSWORD, Certificates
 from outreach.batch.reader import Batch, read_batch
 from outreach.send.ledger import Ledger
@@ -38,7 +38,7 @@ def drafted(tmp_path: Path, server: Server, count: int) -> Batch:
     return make_batch(tmp_path, server.settings(tmp_path / "outreach.db"), count)
 
 
-def cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def cli(tmp_path: Path, env: dict[str, str], *args: str) -> Ran:
     return run_cli(*args, cwd=tmp_path, env=env)
 
 
@@ -99,7 +99,7 @@ def test_unknown_then_resolve(tmp_path: Path, server: Server, env: dict[str, str
     assert "INFO" not in result.stderr and "WARNING unknown row 2" in result.stderr
     status = cli(tmp_path, env, "status", folder).stdout
     assert "1 sent, 1 unknown" in status and "outreach resolve ID --sent" in status
-    message_id = batch.drafts[0].message_id
+    message_id = batch.entries[0].message_id
     result = cli(tmp_path, env, "resolve", message_id, "--resend")
     assert (result.returncode, result.stdout) == (0, f"{message_id} is now approved.\n")
     assert cli(tmp_path, env, "send", folder).returncode == 0

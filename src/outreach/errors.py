@@ -19,6 +19,16 @@ class ContentError(OutreachError):
     exit_code = 2
 
 
+class HeaderInjectionError(ContentError):
+    """A header value that contains a line break or control character."""
+
+
+class OutputError(OutreachError):
+    """A folder or file that cannot be written (no such folder, no permission, disk full)."""
+
+    exit_code = 2
+
+
 class SettingsError(OutreachError):
     """A setting from the environment or `.env` that is missing or malformed."""
 

@@ -2,18 +2,11 @@
 
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from outreach.classify.orgtypes import resolve_type_label
-from outreach.ingest.addresses import plain_address
-from outreach.ingest.cells import (
-    WHITESPACE_RUN,
-    ascii_address,
-    bare_address,
-    multi_line,
-    single_line,
-)
+from outreach.classify.orgtypes import describe_valid_labels, resolve_type_label
+from outreach.ingest.addresses import ascii_address, valid_address
+from outreach.ingest.cells import multi_line, single_line
 
 SingleLine = Annotated[str, AfterValidator(single_line)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
@@ -52,20 +45,7 @@ class Contact(BaseModel):
     @field_validator("email", mode="before")
     @classmethod
     def _valid_email(cls, value: object) -> str:
-        text = bare_address(str(value or ""))
-        if not text:
-            raise ValueError("email is empty")
-        if "@" in text and any(sep in text for sep in ",; ") and text.count("@") > 1:
-            raise ValueError(f"email {text!r} holds more than one address; put one per row")
-        if WHITESPACE_RUN.search(text):
-            raise ValueError(f"email {text!r} contains white space or a line break")
-        if plain := plain_address(text):
-            return plain
-        try:
-            checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
-        except EmailNotValidError as exc:
-            raise ValueError(f"email {text!r} is not a valid address: {exc}") from None
-        return checked.normalized
+        return valid_address(str(value or ""))
 
     @field_validator("type")
     @classmethod
@@ -74,8 +54,6 @@ class Contact(BaseModel):
             return ""
         key = resolve_type_label(value)
         if key is None:
-            from outreach.classify.orgtypes import describe_valid_labels
-
             raise ValueError(
                 f"unknown type {value!r}; use a key or label: {describe_valid_labels()}"
             )

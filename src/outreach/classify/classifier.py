@@ -133,11 +133,7 @@ def _scan(text: str, field: str, rules: Rules) -> Iterator[tuple[tuple[str, str]
         for term in compiled.terms[low[start:end]]:
             if (term.open_left or not left_inside) and (term.open_right or not right_inside):
                 yield (term.type, term.stem), term.weight, words
-    if compiled.any_literal is not None and not compiled.any_literal.search(low):
-        return
     for term in compiled.regexes:
-        if term.literals is not None and not any(map(low.__contains__, term.literals)):
-            continue
         if term.regex and (found := term.regex.search(low)):
             words = shown[found.start() : found.end()].strip()[:60]
             yield (term.type, term.stem), term.weight, words

@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from outreach.classify.orgtypes import ORG_TYPES
 from outreach.errors import ContentError
-from outreach.regex_literals import required_literals
 
 #: The file in the working directory whose rules are added to the shipped ones.
 USER_RULES_FILE: Final = "outreach-rules.toml"
@@ -36,8 +35,6 @@ class Term:
     open_right: bool
     weight: float
     regex: re.Pattern[str] | None = None
-    # Every match of `regex` contains one of these (None: not known, always search).
-    literals: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +60,11 @@ class _Spec:
 
 @dataclass(frozen=True, slots=True)
 class FieldRules:
-    """The compiled terms of one field: a scanner over all its terms, and its regexes.
-
-    `any_literal` finds any of the regexes' literals, so text with none of them needs no search
-    at all; it is None when a regex has no known literals.
-    """
+    """The compiled terms of one field: a scanner over all its terms, and its regexes."""
 
     scanner: re.Pattern[str]
     terms: Mapping[str, tuple[Term, ...]]
     regexes: tuple[Term, ...]
-    any_literal: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,9 +231,7 @@ def _compile_field(field: str, specs: list[_Spec], weights: Mapping[str, float])
     for spec in (spec for spec in specs if field in spec.fields):
         weight = spec.weight * weights[f"field:{field}"]
         if spec.kind == "regex":
-            regex = re.compile(spec.text)
-            literals = required_literals(regex)
-            regexes.append(Term(spec.type, spec.text, True, True, weight, regex, literals))
+            regexes.append(Term(spec.type, spec.text, True, True, weight, re.compile(spec.text)))
             continue
         text, stem = spec.text, _stem(spec.text)
         term = Term(spec.type, stem, text.startswith("*"), text.endswith("*"), weight)
@@ -250,16 +240,7 @@ def _compile_field(field: str, specs: list[_Spec], weights: Mapping[str, float])
         scanner=_scanner(terms),
         terms=MappingProxyType({stem: tuple(found) for stem, found in terms.items()}),
         regexes=tuple(regexes),
-        any_literal=_any_literal(regexes),
     )
-
-
-def _any_literal(regexes: list[Term]) -> re.Pattern[str] | None:
-    """A regex finding any literal of the given regexes; None if one of them has none."""
-    if not regexes or any(term.literals is None for term in regexes):
-        return None
-    literals = {literal for term in regexes for literal in term.literals or ()}
-    return re.compile("|".join(re.escape(literal) for literal in sorted(literals)))
 
 
 def _stem(term: str) -> str:

@@ -3,7 +3,6 @@
 import os
 import re
 import tomllib
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,10 +66,19 @@ class EmailTexts(_Strict):
     opt_out: Text
 
 
+class Templates(_Strict):
+    """The Jinja2 template files (in the templates folder) that make each part of the email."""
+
+    subject: Text = "subject.txt.j2"
+    text: Text = "body.txt.j2"
+    html: Text = "body.html.j2"
+
+
 class Content(_Strict):
     """All email content of one language."""
 
     language: Text
+    templates: Templates = Templates()
     about: list[Text] = Field(min_length=1)
     selling_points: list[Offer] = Field(min_length=1)
     email: EmailTexts
@@ -148,20 +156,17 @@ def _existing_dir(path: Path, what: str) -> Path:
 
 
 def load_content(language: str, directory: Path | None = None) -> Content:
-    """Load and validate `content.<language>.toml`; cached until the file changes."""
+    """Load and validate `content.<language>.toml`."""
     if not _LANGUAGE.match(language):
         raise ContentError(f"invalid content language {language!r}: use a code such as 'de'")
     path = (templates_dir(directory) / f"content.{language}.toml").resolve()
-    try:
-        stat = path.stat()
-    except OSError:
-        raise ContentError(f"{path}: content file for language {language!r} not found") from None
-    return _load(path, language, stat.st_mtime_ns, stat.st_size)
+    if not path.is_file():
+        raise ContentError(f"{path}: content file for language {language!r} not found")
+    return _load(path, language)
 
 
-@lru_cache(maxsize=32)
-def _load(path: Path, language: str, mtime_ns: int, size: int) -> Content:
-    """Parse and validate one content file (the stat values only key the cache)."""
+def _load(path: Path, language: str) -> Content:
+    """Parse and validate one content file."""
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

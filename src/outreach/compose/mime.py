@@ -14,7 +14,8 @@ from email.charset import Charset
 from email.utils import format_datetime, formataddr, parseaddr
 
 from outreach.compose.render import RenderedEmail
-from outreach.ingest.cells import ascii_address, ascii_domain
+from outreach.errors import HeaderInjectionError
+from outreach.ingest.addresses import ascii_address, ascii_domain
 from outreach.models import Contact
 from outreach.settings import Settings
 
@@ -27,14 +28,10 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 _UTF8 = Charset("utf-8")  # formataddr would build it again for every non-ASCII name
 
 
-class HeaderInjectionError(ValueError):
-    """A header value contained a line break or control character."""
-
-
-def message_id(batch: str, email_ascii: str, domain: str) -> str:
-    """A Message-ID that is the same for the same address in the same batch."""
-    key = f"{batch}\0{email_ascii.casefold()}".encode()
-    return f"<{hashlib.sha256(key).hexdigest()[:32]}.{_safe_token(batch)}@{domain}>"
+def message_id(batch: str, email_ascii: str, domain: str, step: int = 0) -> str:
+    """A Message-ID that is the same for the same address, batch and step (0: first email)."""
+    key = f"{batch}\0{email_ascii.casefold()}" + (f"\0{step}" if step else "")
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}.{_safe_token(batch)}@{domain}>"
 
 
 class MessageWriter:
@@ -49,22 +46,32 @@ class MessageWriter:
         unsubscribe = f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>"
         self._trailer = _header("List-Unsubscribe", unsubscribe) + _header("MIME-Version", "1.0")
 
-    def message_id(self, contact: Contact) -> str:
-        """The Message-ID this batch gives a contact."""
-        return message_id(self._batch, contact.email_ascii, self._domain)
+    def message_id(self, contact: Contact, step: int = 0) -> str:
+        """The Message-ID this batch gives a contact's email of `step` (0: the first)."""
+        return message_id(self._batch, contact.email_ascii, self._domain, step)
 
     def build(
         self,
         email: RenderedEmail,
         contact: Contact,
-        recipient_name: str,
-        identifier: str | None = None,
+        identifier: str,
+        *,
+        in_reply_to: str = "",
+        references: tuple[str, ...] = (),
     ) -> bytes:
-        """The draft as bytes, ready to be sent unchanged (`identifier`: its message_id)."""
-        identifier = identifier or self.message_id(contact)
+        """The draft as bytes, ready to be sent unchanged but for its Date (see `dated`).
+
+        `identifier` is its Message-ID; a follow-up names the email it answers in
+        `in_reply_to` and the thread's earlier Message-IDs in `references`.
+        """
         # "=_" never occurs in quoted-printable text, so a derived boundary is safe and stable.
         boundary = "=_" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
-        to = _named_address(_checked(recipient_name), contact.email_ascii)
+        to = _named_address(_checked(email.recipient_name), contact.email_ascii)
+        thread = ""
+        if in_reply_to:
+            thread += _header("In-Reply-To", _checked(in_reply_to))
+        if references:
+            thread += _header("References", f"{CRLF} ".join(map(_checked, references)))
         head = "".join(
             (
                 self._before_to,
@@ -73,6 +80,7 @@ class MessageWriter:
                 _header("Subject", encode_text(_checked(email.subject), len("Subject: "))),
                 self._date,
                 _header("Message-ID", identifier),
+                thread,
                 self._trailer,
                 f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}{CRLF}',
             )
@@ -98,30 +106,7 @@ def _part(boundary: str, subtype: str, body: str) -> bytes:
 
 def quoted_printable(text: str) -> bytes:
     """UTF-8 quoted-printable with CRLF line ends (7-bit safe for every relay)."""
-    # Encoded line by line, each with its line end, which is what encoding the whole text does;
-    # most lines (the template's) recur in every email, so their encoding is kept.
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    last = lines.pop()
-    known = _ENCODED_LINES.get  # most lines are known: no call per line for them
-    encoded = [known(line) or _encoded_line(line) for line in lines]
-    encoded.append(_qp(last.encode("utf-8")))
-    return b"".join(encoded)
-
-
-_ENCODED_LINES: dict[str, bytes] = {}
-_MAX_ENCODED_LINES = 8192
-
-
-def _encoded_line(line: str) -> bytes:
-    encoded = _ENCODED_LINES.get(line)
-    if encoded is None:
-        if len(_ENCODED_LINES) >= _MAX_ENCODED_LINES:
-            _ENCODED_LINES.clear()
-        encoded = _ENCODED_LINES[line] = _qp(line.encode("utf-8") + b"\n")
-    return encoded
-
-
-def _qp(data: bytes) -> bytes:
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     return encoded.replace(b"\n", b"\r\n")
 

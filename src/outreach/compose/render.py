@@ -1,10 +1,7 @@
 """Render the subject, text and HTML parts of one email from Jinja2 templates."""
 
-import importlib
 import logging
-import re
 import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,31 +9,18 @@ from typing import Any
 
 import jinja2
 
-from outreach.compose.content import Content, load_content
-from outreach.compose.greeting import Person, greeting, parse_person
+from outreach.compose.content import Content, Templates, load_content
+from outreach.compose.greeting import greeting
+from outreach.compose.inline import inline_css, same_styles
+from outreach.compose.person import Person, parse_person
 from outreach.errors import ContentError
 from outreach.models import Classification, Contact
 from outreach.settings import Settings
-from outreach.variants import (
-    TOKEN_TEXT,
-    Tokenised,
-    VariantCache,
-    fill,
-    html_quote,
-    prints_values_only,
-    probe,
-    shared_text_has_tokens,
-)
 
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("de", "en")
 TEXT_WIDTH = 78
-SUBJECT_TEMPLATE = "subject.txt.j2"
-TEXT_TEMPLATE = "body.txt.j2"
-HTML_TEMPLATE = "body.html.j2"
-# The context values that differ from email to email; the rest is shared by a type and language.
-PERSONAL = frozenset(
-    {"greeting", "note", "organisation", "contact_name", "email", "website", "description",
-     "country", "extra"}
-)  # fmt: skip
 
 # Words that may open a German sentence but are written in lower case after the salutation comma.
 _GERMAN_LOWERCASE_OPENERS = frozenset(
@@ -44,6 +28,13 @@ _GERMAN_LOWERCASE_OPENERS = frozenset(
     "es gerne gestern heute ich im in kürzlich mit nach neulich seit unser unsere vielen "
     "vor wie wir zu zum zur".split()
 )
+# A row with every field filled, to check that a template's CSS can be inlined ahead of time.
+_SAMPLE = Contact(
+    row=2, email="kim.muster@example.org", organisation="Muster & Söhne „Zukunft“ e.V.",
+    contact_name="Dr. Kim Muster", salutation="Frau", title="Dr.", country="Deutschland",
+    website="https://example.org/a?b=1&c=2", description="<Beschreibung> mit 'Zeichen'",
+    note="Ihr Beitrag über <KI> & \"Sicherheit\" hat uns gefallen.",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,19 +45,53 @@ class RenderedEmail:
     text: str
     html: str
     recipient_name: str
-    # The HTML as its variant's skeleton and values, when it was made so (for compact previews):
-    # html == fill(html_skeleton, html_values, html_quote).
-    html_skeleton: str = ""
-    html_values: tuple[str, ...] = ()
+
+
+class _Html:
+    """The HTML template: its CSS inlined once when loaded, or by premailer for every email."""
+
+    def __init__(self, env: jinja2.Environment, name: str) -> None:
+        self._template = env.get_template(name)
+        self._inlined: jinja2.Template | None = None
+        assert env.loader is not None
+        source = env.loader.get_source(env, name)[0]
+        try:
+            self._inlined = env.from_string(inline_css(source))
+        except Exception as exc:  # premailer or Jinja could not take the inlined source
+            log.debug("inlining %s ahead of time failed: %s", name, exc)
+
+    def render(self, context: dict[str, Any]) -> str:
+        if self._inlined is not None:
+            return self._inlined.render(context)
+        return inline_css(self._template.render(context))
+
+    def check(self, context: dict[str, Any], name: str) -> None:
+        """Fall back to premailer per email unless both ways give the same styles."""
+        if self._inlined is not None and same_styles(
+            self._inlined.render(context), inline_css(self._template.render(context))
+        ):
+            return
+        log.warning(
+            "%s: its CSS cannot be inlined once for all emails; premailer runs for each email", name
+        )
+        self._inlined = None
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The three compiled templates of one language."""
+
+    subject: jinja2.Template
+    text: jinja2.Template
+    html: _Html
 
 
 class Renderer:
-    """Renders emails; holds the compiled templates, the content and the inlined-CSS cache."""
+    """Renders emails; holds the compiled templates and the content of each language."""
 
     def __init__(self, templates: Path, settings: Settings) -> None:
-        loader = jinja2.FileSystemLoader(str(templates))
         options: dict[str, Any] = {
-            "loader": loader,
+            "loader": jinja2.FileSystemLoader(str(templates)),
             "undefined": jinja2.StrictUndefined,
             "trim_blocks": True,
             "lstrip_blocks": True,
@@ -74,36 +99,38 @@ class Renderer:
         }
         self._text_env = jinja2.Environment(autoescape=False, **options)  # plain text: no escaping
         self._html_env = jinja2.Environment(autoescape=True, **options)
+        self._content = {language: load_content(language, templates) for language in LANGUAGES}
+        self._settings = settings
+        loaded: dict[Templates, _Parts] = {}
+        self._parts: dict[str, _Parts] = {}
+        for language, content in self._content.items():
+            names = content.templates
+            if names not in loaded:
+                loaded[names] = self._load(names, templates)
+                html = loaded[names].html
+                sample = self.context(_SAMPLE, _sample(), language)
+                try:
+                    html.check({**sample, "subject": "Sample"}, names.html)
+                except jinja2.TemplateError as exc:
+                    raise ContentError(f"{names.html}: {exc}") from None
+            self._parts[language] = loaded[names]
+
+    def _load(self, names: Templates, folder: Path) -> _Parts:
         try:
-            self._subject = _Part(self._text_env, SUBJECT_TEMPLATE, PERSONAL)
-            self._text = _Part(self._text_env, TEXT_TEMPLATE, PERSONAL)
-            self._html = _Part(
-                self._html_env,
-                HTML_TEMPLATE,
-                PERSONAL | {"subject"},
-                inline_css,
-                html_quote,
-                usable=values_only_in_text,
+            return _Parts(
+                self._text_env.get_template(names.subject),
+                self._text_env.get_template(names.text),
+                _Html(self._html_env, names.html),
             )
         except jinja2.TemplateNotFound as exc:
-            raise ContentError(f"template '{exc.name}' not found in {templates}") from None
+            raise ContentError(f"template '{exc.name}' not found in {folder}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError(f"{exc.filename}:{exc.lineno}: {exc.message}") from None
         except UnicodeDecodeError as exc:
             raise ContentError(
-                f"{_not_utf8(templates)} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+                f"{_not_utf8(folder)} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
                 "save it as UTF-8"
             ) from None
-        # The first email needs premailer (0.1 s to import): a draft's workers import it here,
-        # while the main process is still reading the first rows, not once those have arrived.
-        importlib.import_module("premailer")
-        self._content = {language: load_content(language, templates) for language in ("de", "en")}
-        self._signatures = {
-            language: settings.signature_lines(language) for language in self._content
-        }
-        self._sender = settings.from_name
-        self._unsubscribe = settings.unsubscribe_address
-        self._shared_by_variant: dict[tuple[str, str], dict[str, Any]] = {}
 
     def content(self, language: str) -> Content:
         """The email content for a language."""
@@ -113,55 +140,34 @@ class Renderer:
         self, contact: Contact, classification: Classification, language: str
     ) -> RenderedEmail:
         """Render one email; raises ContentError when a template cannot be rendered."""
+        parts = self._parts[language]
+        context = self.context(contact, classification, language)
+        try:
+            context["subject"] = " ".join(parts.subject.render(context).split())
+            text = parts.text.render(context)
+            html = parts.html.render(context)
+        except jinja2.TemplateError as exc:
+            raise ContentError(f"template error: {exc}") from None
+        subject, name = context["subject"], recipient_name(contact, context["person"])
+        return RenderedEmail(subject, wrap_text(text), html, name)
+
+    def context(
+        self, contact: Contact, classification: Classification, language: str
+    ) -> dict[str, Any]:
+        """The template context of one email: the content, the sender and the contact's values."""
+        content = self.content(language)
         person = parse_person(
             contact.contact_name, contact.salutation, contact.title, contact.country
         )
-        shared, personal = self.context(contact, classification, language, person)
-        variant = (language, classification.type)  # decides every shared value
-        tokenised = Tokenised.of(personal)
-        try:
-            subject, _ = self._subject.render(variant, shared, personal, tokenised)
-            subject = " ".join(subject.split())
-            text, _ = self._text.render(variant, shared, personal, tokenised)
-            with_subject = tokenised.adding("subject", subject)
-            html, skeleton = self._html.render(
-                variant, shared, {**personal, "subject": subject}, with_subject
-            )
-        except jinja2.TemplateError as exc:
-            raise ContentError(f"template error: {exc}") from None
-        values = tuple(with_subject.values) if skeleton else ()
-        name = recipient_name(contact, person)
-        return RenderedEmail(subject, wrap_text(text), html, name, skeleton, values)
-
-    def _shared(self, language: str, type_key: str) -> dict[str, Any]:
-        """The values every email of one language and type shares (made once; read only)."""
-        if shared := self._shared_by_variant.get((language, type_key)):
-            return shared
-        content = self.content(language)
-        return self._shared_by_variant.setdefault(
-            (language, type_key),
-            {
-                "t": content,
-                "language": language,
-                "type": type_key,
-                "lead": content.block(type_key).lead,
-                "offers": tuple(content.highlights(type_key)),  # shared: read only
-                "signature": self._signatures[language],
-                "sender": self._sender,
-                "unsubscribe": self._unsubscribe,
-            },
-        )
-
-    def context(
-        self,
-        contact: Contact,
-        classification: Classification,
-        language: str,
-        person: Person | None,
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Build the template context: values shared by a whole variant, and personal values."""
-        shared = self._shared(language, classification.type)
-        personal: dict[str, Any] = {
+        return {
+            "t": content,
+            "language": language,
+            "type": classification.type,
+            "lead": content.block(classification.type).lead,
+            "offers": content.highlights(classification.type),
+            "signature": self._settings.signature_lines(language),
+            "sender": self._settings.from_name,
+            "unsubscribe": self._settings.unsubscribe_address,
             "greeting": greeting(person, language, contact.organisation, contact.country),
             "note": opening_note(contact.note, language),
             "organisation": contact.organisation,
@@ -171,72 +177,12 @@ class Renderer:
             "description": contact.description,
             "country": contact.country,
             "extra": dict(contact.extra),
+            "person": person,
         }
-        return shared, personal
 
 
-class _Part:
-    """One template of the email, rendered once per variant where its use of values allows."""
-
-    def __init__(
-        self,
-        env: jinja2.Environment,
-        name: str,
-        personal: frozenset[str],
-        finish: Callable[[str], str] = str,
-        quote: Callable[[str], str] = str,
-        usable: Callable[[str], bool] = lambda skeleton: True,
-    ) -> None:
-        self.template = env.get_template(name)
-        self._by_variant = prints_values_only(env, name, personal)
-        self._skeletons = VariantCache(
-            lambda skeleton: finish(skeleton) if usable(skeleton) else None
-        )
-        self._finish = finish
-        self._quote = quote
-
-    def render(
-        self,
-        variant: tuple[str, str],
-        shared: dict[str, Any],
-        personal: dict[str, Any],
-        tokenised: Tokenised,
-    ) -> tuple[str, str]:
-        """This email's part, and the skeleton it was filled in from ("": rendered in full)."""
-        skeleton = self.skeleton(variant, shared, tokenised)
-        if skeleton is None:
-            return self._finish(self.template.render({**shared, **personal})), ""
-        return fill(skeleton, tokenised.values, self._quote), skeleton
-
-    def skeleton(
-        self, variant: tuple[str, str], shared: dict[str, Any], tokenised: Tokenised
-    ) -> str | None:
-        """The variant's finished skeleton; None when this template renders each email in full."""
-        if not self._by_variant or tokenised.key is None:
-            return None
-        tokens = tokenised.tokens
-
-        def render() -> str | None:
-            if shared_text_has_tokens(self.template.render({**shared, **probe(tokens)})):
-                return None
-            return self.template.render({**shared, **tokens})
-
-        return self._skeletons.skeleton((variant, tokenised.key), render)
-
-
-# Where premailer and lxml rewrite text (URLs in attributes are percent-encoded, style and script
-# are parsed), a value must go through them itself: such a variant renders each email in full.
-_TOKEN_IN_MARKUP = re.compile(
-    rf"<[^<>]*{TOKEN_TEXT}[^<>]*>"
-    rf"|<(?P<raw>style|script)\b[^>]*>(?:(?!</(?P=raw)>).)*?{TOKEN_TEXT}"
-    rf"|<!--(?:(?!-->).)*?{TOKEN_TEXT}",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def values_only_in_text(skeleton: str) -> bool:
-    """True when every token of an HTML skeleton is in element text, not in a tag or comment."""
-    return _TOKEN_IN_MARKUP.search(skeleton) is None
+def _sample() -> Classification:
+    return Classification(type="general", confidence=0.0)
 
 
 def _not_utf8(templates: Path) -> Path:
@@ -247,23 +193,6 @@ def _not_utf8(templates: Path) -> Path:
         except UnicodeDecodeError:
             return path
     return templates
-
-
-def inline_css(html: str) -> str:
-    """Inline the `<style>` rules into the tags with premailer (kept for `@media`)."""
-    from premailer import Premailer
-
-    return str(
-        Premailer(
-            html,
-            strip_important=False,
-            disable_validation=True,
-            allow_network=False,
-            keep_style_tags=False,
-            remove_classes=False,
-            cssutils_logging_level=logging.CRITICAL,
-        ).transform(pretty_print=False)
-    )
 
 
 def recipient_name(contact: Contact, person: Person | None) -> str:

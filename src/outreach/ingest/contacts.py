@@ -1,8 +1,6 @@
 """Read a contacts CSV (Excel, LibreOffice, Sheets or CRM export) into validated contacts."""
 
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -10,95 +8,15 @@ from pydantic import ValidationError
 
 from outreach.errors import InputError
 from outreach.ingest.cells import multi_line, single_line
+from outreach.ingest.columns import Layout, email_index, layout_of, require_columns
 from outreach.ingest.csvfile import detect_encoding, label, lines, records, scan, sniff_delimiter
 from outreach.models import Contact, RowError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# Header spellings users write, per field, as shown in messages; matching uses _normalise_header.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "organisation": (
-        "organisation",
-        "organization",
-        "org",
-        "Name der Organisation",
-        "Firma",
-        "company",
-        "Institution",
-        "Unternehmen",
-        "Verein",
-        "organisation name",
-        "organization name",
-        "Organisationsname",
-    ),
-    "email": ("email", "E-Mail", "mail", "E-Mail-Adresse", "email address", "Mailadresse"),
-    "contact_name": (
-        "contact",
-        "contact_name",
-        "contact person",
-        "name",
-        "Ansprechpartner",
-        "Ansprechpartnerin",
-        "Kontakt",
-        "Kontaktperson",
-        "full name",
-    ),
-    # CRM exports often split the name; the two parts are joined into contact_name.
-    "first_name": ("first name", "firstname", "given name", "Vorname"),
-    "last_name": ("last name", "lastname", "surname", "family name", "Nachname", "Familienname"),
-    "salutation": ("salutation", "Anrede"),
-    "title": ("title", "Titel", "akademischer Titel", "academic title"),
-    "type": (
-        "type",
-        "Typ",
-        "Kategorie",
-        "category",
-        "Art",
-        "organisation type",
-        "organization type",
-        "Organisationstyp",
-    ),
-    "language": ("language", "Sprache"),
-    "country": ("country", "Land", "Staat"),
-    "website": ("website", "Webseite", "url", "homepage", "web"),
-    "description": ("description", "Beschreibung", "notes", "Notizen", "about", "info"),
-    "note": ("note", "Notiz", "hook", "personal line", "persönliche Notiz", "Aufhänger"),
-}
-
-_IGNORED_IN_HEADERS = str.maketrans("", "", " _-.")
-
-
-def _normalise_header(name: str) -> str:
-    """Fold a header name for alias matching: NFKC, casefold, no spaces/underscores/hyphens/dots."""
-    return unicodedata.normalize("NFKC", name).casefold().translate(_IGNORED_IN_HEADERS)
-
-
-HEADER_ALIASES: dict[str, str] = {
-    _normalise_header(alias): field for field, aliases in _ALIASES.items() for alias in aliases
-}
-
 _HEADER_SEARCH = 10  # records looked at for the header line
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """The usable contacts of one file, every problem found, and how the file was read."""
-
-    contacts: list[Contact]
-    errors: list[RowError]
-    encoding: str
-    delimiter: str
-    columns: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Which column index feeds which field or extra key."""
-
-    fields: dict[int, str]
-    extras: dict[int, str]
-    columns: dict[str, str]
+_CHUNK = 1000  # records per pandas frame
 
 
 class _Seen(NamedTuple):
@@ -108,31 +26,29 @@ class _Seen(NamedTuple):
     email: str
 
 
-class ContactStream:
-    """The contacts of one file, validated a chunk at a time so no list is held whole.
+class ContactFile:
+    """The contacts of one file: iterate to read them, validated, in file order.
 
-    `errors` is complete once every chunk has been taken.
+    The file is checked when opened; each pass reads it again, a chunk at a time, so no list
+    is held whole. `errors` holds the bad and repeated rows once a pass has ended.
     """
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self.path = path
         self.encoding, head = detect_encoding(path)
         self.delimiter = sniff_delimiter(head)
         # A first pass checks the whole file before anything is drafted and counts its records.
-        self.records, unclosed = scan(self._lines(), self.delimiter, path)
-        self._unclosed_last = unclosed
-        self._header_at, self._header = self._find_header(path)
-        self._layout = _layout(self._header)
-        _require_columns(self._layout, self._header, path)
+        self.records, self._unclosed_last = scan(self._lines(), self.delimiter, path)
+        self._header_at, self._header = self._find_header()
+        self._layout = layout_of(self._header)
+        require_columns(self._layout, self._header, path)
         self.columns = self._layout.columns
         self.errors: list[RowError] = []
-        self._first_row: dict[str, int] = {}
-        self._repeats: dict[str, list[_Seen]] = {}
 
     def _lines(self) -> Iterator[str]:
-        return lines(self._path, self.encoding)
+        return lines(self.path, self.encoding)
 
-    def _find_header(self, path: Path) -> tuple[int, list[str]]:
+    def _find_header(self) -> tuple[int, list[str]]:
         """The header: the first record naming an email column among the first few.
 
         Exports often put a title line ("Kontaktliste 2026") or Excel's "sep=;" above it;
@@ -145,112 +61,69 @@ class ContactStream:
                 continue
             header = [single_line(cell.lstrip("\ufeff")) for cell in cells]
             first = first or (position, header)
-            if "email" in _layout(header).fields.values():
+            if "email" in layout_of(header).fields.values():
                 return position, header
             seen += 1
             if seen == _HEADER_SEARCH:
                 break
         if first is None:
-            raise InputError(f"{label(path)} is empty")
+            raise InputError(f"{label(self.path)} is empty")
         return first
 
-    def chunks(self, size: int = 1000) -> Iterator[list[Contact]]:
-        """Yield the valid, first-seen contacts in file order, `size` records at a time."""
+    def __iter__(self) -> Iterator[Contact]:
+        """The valid contacts, the first one per address (case-insensitive), in file order."""
+        errors: list[RowError] = []
+        first_row: dict[str, int] = {}
+        repeats: dict[str, list[_Seen]] = {}
         stream = records(self._lines(), self.delimiter)
         for position, _record in enumerate(stream):
             if position == self._header_at:
                 break  # title lines above the header, and the header itself
-        batch: list[tuple[int, list[str]]] = []
+        chunk: list[tuple[int, list[str]]] = []
         for record in stream:
-            batch.append(record)
-            if len(batch) == size:
-                yield self._contacts(batch, last=False)
-                batch = []
-        yield self._contacts(batch, last=True)
-        self.errors.extend(
-            _duplicate_error(self._first_row[k], r) for k, r in self._repeats.items()
-        )
-        self.errors.sort(key=lambda error: error.row)
+            chunk.append(record)
+            if len(chunk) == _CHUNK:
+                yield from self._first_seen(self._contacts(chunk, errors), first_row, repeats)
+                chunk = []
+        contacts = self._contacts(chunk, errors, last=True)
+        yield from self._first_seen(contacts, first_row, repeats)
+        errors.extend(_duplicate_error(first_row[key], seen) for key, seen in repeats.items())
+        self.errors = sorted(errors, key=lambda error: error.row)
 
-    def _contacts(self, records: list[tuple[int, list[str]]], *, last: bool) -> list[Contact]:
-        lines, rows, errors = _shape_rows(records, len(self._header), self._layout)
-        if last and self._unclosed_last and lines and lines[-1] == records[-1][0]:
-            errors.append(_unclosed_quote_error(lines.pop(), rows.pop(), self._layout))
+    def _contacts(
+        self, chunk: list[tuple[int, list[str]]], errors: list[RowError], *, last: bool = False
+    ) -> list[Contact]:
+        lines, rows, problems = _shape_rows(chunk, len(self._header), self._layout)
+        if last and self._unclosed_last and lines and lines[-1] == chunk[-1][0]:
+            problems.append(_unclosed_quote_error(lines.pop(), rows.pop(), self._layout))
         contacts, invalid = _validate(lines, _frame(rows, len(self._header)), self._layout)
-        self.errors.extend([*errors, *invalid])
-        return self._first_seen(contacts)
+        errors.extend([*problems, *invalid])
+        return contacts
 
-    def _first_seen(self, contacts: list[Contact]) -> list[Contact]:
+    @staticmethod
+    def _first_seen(
+        contacts: list[Contact], first_row: dict[str, int], repeats: dict[str, list[_Seen]]
+    ) -> Iterator[Contact]:
         """Keep the first contact per address (case-insensitive); note the repeats."""
-        kept: list[Contact] = []
         for contact in contacts:
             key = contact.email_ascii.casefold()
-            if key in self._first_row:
-                self._repeats.setdefault(key, []).append(_Seen(contact.row, contact.email))
+            if key in first_row:
+                repeats.setdefault(key, []).append(_Seen(contact.row, contact.email))
             else:
-                self._first_row[key] = contact.row
-                kept.append(contact)
-        return kept
+                first_row[key] = contact.row
+                yield contact
 
 
-def open_contacts(path: Path) -> ContactStream:
-    """Open a contacts file for reading in chunks; InputError if it is unusable."""
-    return ContactStream(path)
-
-
-def read_contacts(path: Path) -> IngestResult:
-    """Read, map, validate and de-duplicate the contacts in `path`; InputError if unusable."""
-    stream = open_contacts(path)
-    contacts = [contact for chunk in stream.chunks() for contact in chunk]
-    return IngestResult(contacts, stream.errors, stream.encoding, stream.delimiter, stream.columns)
-
-
-def _layout(header: list[str]) -> _Layout:
-    """Map each column to a field (first one wins) or an extra key; drop unnamed columns."""
-    fields: dict[int, str] = {}
-    extras: dict[int, str] = {}
-    columns: dict[str, str] = {}
-    for index, name in enumerate(header):
-        field = HEADER_ALIASES.get(_normalise_header(name))
-        if field is not None and field not in fields.values():
-            fields[index] = field
-            columns[name] = field
-        elif name:
-            extras[index] = _unique(name, set(extras.values()))
-    return _Layout(fields, extras, columns)
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    """Return `name`, or `name (2)`, `name (3)` … when an earlier column already has it."""
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name} ({number})"
-    return candidate
-
-
-def _require_columns(layout: _Layout, header: list[str], path: Path) -> None:
-    """Fail unless there is an email column and an organisation or contact-name column."""
-    found = ", ".join(name for name in header if name) or "(none)"
-    mapped = set(layout.fields.values())
-    if "email" not in mapped:
-        raise InputError(
-            f"{label(path)} has no email column; found columns: {found}; "
-            f"name one of: {', '.join(_ALIASES['email'])}"
-        )
-    if not mapped & {"organisation", "contact_name", "last_name"}:
-        raise InputError(
-            f"{label(path)} has neither an organisation nor a contact-name column; "
-            f"found columns: {found}; name one of: {', '.join(_ALIASES['organisation'])} "
-            f"or one of: {', '.join(_ALIASES['contact_name'])}"
-        )
+def read_contacts(path: str | Path) -> ContactFile:
+    """Open a contacts file for reading; InputError if it cannot be used at all."""
+    return ContactFile(Path(path))
 
 
 def _shape_rows(
-    records: list[tuple[int, list[str]]], width: int, layout: _Layout
+    records: list[tuple[int, list[str]]], width: int, layout: Layout
 ) -> tuple[list[int], list[list[str]], list[RowError]]:
     """Pad short rows, drop empty surplus cells, report rows with more fields than the header."""
-    email_index = _email_index(layout)
+    email_at = email_index(layout)
     lines: list[int] = []
     rows: list[list[str]] = []
     errors: list[RowError] = []
@@ -258,7 +131,7 @@ def _shape_rows(
         size = len(cells)
         # Excel drops trailing empty cells, other tools add some: only text past the header counts.
         if size > width and any(cell.strip() for cell in cells[width:]):
-            email = cells[email_index].strip()
+            email = cells[email_at].strip()
             reason = f"has {size} fields, header has {width}"
             errors.append(RowError(row=line, email=email, field="", reason=reason))
             continue
@@ -269,21 +142,16 @@ def _shape_rows(
     return lines, rows, errors
 
 
-def _unclosed_quote_error(line: int, cells: list[str], layout: _Layout) -> RowError:
+def _unclosed_quote_error(line: int, cells: list[str], layout: Layout) -> RowError:
     """Report the record that swallowed the rest of the file through an unclosed quote."""
-    email = single_line(cells[_email_index(layout)])[:80]
+    email = single_line(cells[email_index(layout)])[:80]
     reason = "a quoted value starting here is never closed; the rest of the file was read into it"
     return RowError(row=line, email=email, field="", reason=reason)
 
 
-def _email_index(layout: _Layout) -> int:
-    """Return the index of the email column (checked to exist before rows are read)."""
-    return next(index for index, field in layout.fields.items() if field == "email")
-
-
 def _frame(rows: list[list[str]], width: int) -> "pd.DataFrame":
     """Build a string DataFrame, trimmed, from the shaped rows (every cell is text)."""
-    import pandas as pd  # here, not at import: a draft forks its workers before it reads rows
+    import pandas as pd  # here, not at import: commands that read no contacts never load it
 
     frame = pd.DataFrame(rows, columns=range(width), dtype=str)
     for column in frame.columns:
@@ -292,7 +160,7 @@ def _frame(rows: list[list[str]], width: int) -> "pd.DataFrame":
 
 
 def _validate(
-    lines: list[int], frame: "pd.DataFrame", layout: _Layout
+    lines: list[int], frame: "pd.DataFrame", layout: Layout
 ) -> tuple[list[Contact], list[RowError]]:
     """Validate every non-blank row as a Contact; each failure becomes one RowError per problem."""
     fields = frame[list(layout.fields)].set_axis(list(layout.fields.values()), axis=1)

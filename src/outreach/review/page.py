@@ -1,27 +1,19 @@
-"""The review page (`index.html`) that volunteers open, and one preview page per draft."""
+"""The review page (`index.html`) that volunteers open, and the pages of draft previews."""
 
-import base64
-import gzip
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import jinja2
 
 from outreach.classify.orgtypes import TYPE_LABELS
 from outreach.compose.render import RenderedEmail
-from outreach.files import atomic_open
-from outreach.variants import fill, html_quote
-
-PREVIEWS = "previews"
 
 
 class ReviewEntry(NamedTuple):
-    """What the review page lists of one draft (a tuple: made and pickled once per draft)."""
+    """What the review page and the manifest say of one draft (made and pickled once each)."""
 
     row: int
     organisation: str
@@ -39,6 +31,7 @@ class ReviewEntry(NamedTuple):
     preview: str
     sender: str
     recipient: str
+    message_id: str
 
 
 @cache
@@ -48,47 +41,25 @@ def _macros() -> Any:
     return env.from_string(source).module
 
 
-def previews_page(previews: list[tuple[ReviewEntry, RenderedEmail]]) -> str:
-    """One page holding the previews of a chunk of drafts; its URL's #anchor picks one.
+def _script_json(data: object) -> str:
+    """JSON for a <script> block; "<" as \\u003c, so no value can end the block."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
-    Each preview shows the headers, the HTML part (sandboxed) and the text part. An HTML part made
-    from its variant's skeleton is stored as the skeleton (once per page) and its values, which
-    the page fills in as the renderer did; all of it is gzip-compressed. That keeps a large
-    batch's previews small on disk and cheap to write.
+
+def previews_page(previews: Iterable[tuple[ReviewEntry, RenderedEmail]]) -> str:
+    """One page with the previews of a chunk of drafts; its URL's #anchor picks one.
+
+    Each preview shows the headers, the HTML part (sandboxed) and the text part, as they are.
     """
-    language = previews[0][0].language if previews else "en"
-    return str(_macros().previews_page(language, encode_previews(previews)))
-
-
-def encode_previews(previews: list[tuple[ReviewEntry, RenderedEmail]]) -> str:
-    """Base64 of gzip-compressed JSON {skeletons, drafts: {anchor: {...}}} (deterministic)."""
-    skeletons: dict[str, int] = {}
-    drafts: dict[str, dict[str, Any]] = {}
-    for entry, email in previews:
-        shown: dict[str, Any] = {"fields": _fields(entry), "text": email.text}
-        if email.html_skeleton:
-            shown["skeleton"] = skeletons.setdefault(email.html_skeleton, len(skeletons))
-            shown["values"] = email.html_values
-        else:
-            shown["html"] = email.html
-        drafts[entry.preview.partition("#")[2]] = shown
-    data = {"skeletons": list(skeletons), "drafts": drafts}
-    packed = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(gzip.compress(packed, compresslevel=3, mtime=0)).decode("ascii")
-
-
-def decode_previews(page: str) -> dict[str, Any]:
-    """The previews stored in a previews page, HTML filled in as the page does (for tests)."""
-    start = page.index('id="data">') + len('id="data">')
-    payload = page[start : page.index("</script>", start)]
-    data = json.loads(gzip.decompress(base64.b64decode(payload)))
-    previews: dict[str, Any] = {}
-    for anchor, shown in data["drafts"].items():
-        if "skeleton" in shown:
-            skeleton = data["skeletons"][shown.pop("skeleton")]
-            shown["html"] = fill(skeleton, shown.pop("values"), html_quote)
-        previews[anchor] = shown
-    return previews
+    shown = {
+        entry.preview.partition("#")[2]: {
+            "fields": _fields(entry),
+            "html": email.html,
+            "text": email.text,
+        }
+        for entry, email in previews
+    }
+    return str(_macros().previews_page(_script_json(shown)))
 
 
 def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:
@@ -104,7 +75,7 @@ def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:
 
 
 class ReviewPage:
-    """Streams the list entry by entry, so that no batch is held in memory whole."""
+    """Writes the list entry by entry, so that no batch is held in memory whole."""
 
     def __init__(self, handle: IO[str], batch: str) -> None:
         self._handle = handle
@@ -115,20 +86,9 @@ class ReviewPage:
     def add(self, entry: ReviewEntry) -> None:
         """Append one draft to the page's data."""
         # A list in field order, not an object: the page names the values (a third smaller).
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-        # "<" as \u003c keeps "</script>" and "<!--" in a value from ending the script block.
-        self._handle.write(("" if self._first else ",\n") + data.replace("<", "\\u003c"))
+        self._handle.write(("" if self._first else ",\n") + _script_json(entry))
         self._first = False
 
     def finish(self) -> None:
         """Close the data and add the script that lists, filters and pages it."""
         self._handle.write(str(_macros().foot()))
-
-
-@contextmanager
-def review_page(path: Path, batch: str) -> Iterator[ReviewPage]:
-    """Write the page atomically: it appears only once every entry is in."""
-    with atomic_open(path, "w") as handle:
-        page = ReviewPage(handle, batch)
-        yield page
-        page.finish()

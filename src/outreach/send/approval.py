@@ -3,23 +3,16 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from outreach.batch.reader import Batch, Draft, read_draft
+from outreach.batch.reader import Batch, ManifestEntry, read_draft
 from outreach.errors import InputError
-from outreach.send.ledger import (
-    APPROVED,
-    DEFERRED,
-    DRAFTED,
-    FAILED,
-    REJECTED,
-    SENT,
-    SUPPRESSED,
-    UNKNOWN,
-    Ledger,
-)
+from outreach.send.ledger import Ledger
+from outreach.states import State
 
 # A person's approval may restart these; `unknown` needs `resolve`, `sent`/`sending` nothing.
-APPROVABLE = (DRAFTED, APPROVED, REJECTED, DEFERRED, FAILED, SUPPRESSED)
-REJECTABLE = (DRAFTED, APPROVED, DEFERRED, FAILED, SUPPRESSED)
+APPROVABLE = (
+    State.DRAFTED, State.APPROVED, State.REJECTED, State.DEFERRED, State.FAILED, State.SUPPRESSED
+)  # fmt: skip
+REJECTABLE = (State.DRAFTED, State.APPROVED, State.DEFERRED, State.FAILED, State.SUPPRESSED)
 
 
 @dataclass(frozen=True)
@@ -30,12 +23,12 @@ class Selection:
     rows: tuple[int, ...] = ()
     emails: tuple[str, ...] = ()
 
-    def pick(self, batch: Batch) -> list[Draft]:
+    def pick(self, batch: Batch) -> list[ManifestEntry]:
         """The matching drafts; InputError when a row or address is not in the batch."""
         if self.all:
-            return list(batch.drafts)
-        by_row = {draft.row: draft for draft in batch.drafts}
-        by_email = {draft.email.casefold(): draft for draft in batch.drafts}
+            return list(batch.entries)
+        by_row = {draft.row: draft for draft in batch.entries}
+        by_email = {draft.email.casefold(): draft for draft in batch.entries}
         missing = [str(row) for row in self.rows if row not in by_row]
         missing += [email for email in self.emails if email.casefold() not in by_email]
         if missing:
@@ -76,10 +69,10 @@ class ApprovalReport:
         self.unchanged.setdefault(state, []).append(row)
 
 
-def approve(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalReport:
+def approve(ledger: Ledger, batch: Batch, drafts: Iterable[ManifestEntry]) -> ApprovalReport:
     """Approve drafts as their files are now; sent, sending and unknown ones are left alone."""
-    ledger.enter(batch.for_ledger())
-    entries = ledger.entries(draft.message_id for draft in batch.drafts)
+    ledger.enter(batch)
+    entries = ledger.entries(draft.message_id for draft in batch.entries)
     report = ApprovalReport()
     with ledger.atomic():
         for draft in drafts:
@@ -88,7 +81,7 @@ def approve(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalRe
 
 
 def _approve_one(
-    ledger: Ledger, batch: Batch, draft: Draft, state: str, report: ApprovalReport
+    ledger: Ledger, batch: Batch, draft: ManifestEntry, state: State, report: ApprovalReport
 ) -> None:
     """Approve one draft as its file is now, or note why it was left alone."""
     current = read_draft(batch.path(draft))
@@ -99,10 +92,10 @@ def _approve_one(
         )
     moved = state in APPROVABLE and ledger.move(
         draft.message_id,
-        APPROVED,
+        State.APPROVED,
         allowed_from=APPROVABLE,
         reply="approved",
-        sha256=current.sha256,
+        sha256=current.digest,
         recipient=current.recipient,
     )
     if moved:
@@ -111,16 +104,16 @@ def _approve_one(
         report.skip(state, draft.row)
 
 
-def reject(ledger: Ledger, batch: Batch, drafts: Iterable[Draft]) -> ApprovalReport:
+def reject(ledger: Ledger, batch: Batch, drafts: Iterable[ManifestEntry]) -> ApprovalReport:
     """Take drafts out of sending (until approved again)."""
-    ledger.enter(batch.for_ledger())
-    entries = ledger.entries(draft.message_id for draft in batch.drafts)
+    ledger.enter(batch)
+    entries = ledger.entries(draft.message_id for draft in batch.entries)
     report = ApprovalReport()
     with ledger.atomic():
         for draft in drafts:
             state = entries[draft.message_id].state
             if state in REJECTABLE and ledger.move(
-                draft.message_id, REJECTED, allowed_from=REJECTABLE, reply="rejected"
+                draft.message_id, State.REJECTED, allowed_from=REJECTABLE, reply="rejected"
             ):
                 report.changed += 1
             else:
@@ -136,11 +129,15 @@ def resolve(ledger: Ledger, message_id: str, *, sent: bool) -> str:
     entry = ledger.get(key)
     if entry is None:
         raise InputError(f"no message {key} in ledger '{ledger.path}'")
-    if entry.state != UNKNOWN:
-        hint = " (approve it again to retry)" if entry.state == FAILED else ""
+    if entry.state != State.UNKNOWN:
+        hint = " (approve it again to retry)" if entry.state == State.FAILED else ""
         raise InputError(f"message {key} is {entry.state}, not unknown{hint}")
     if sent:
-        ledger.move(key, SENT, allowed_from=(UNKNOWN,), reply="confirmed as sent by a person")
-        return SENT
-    ledger.move(key, APPROVED, allowed_from=(UNKNOWN,), reply="resend requested by a person")
-    return APPROVED
+        ledger.move(
+            key, State.SENT, allowed_from=(State.UNKNOWN,), reply="confirmed as sent by a person"
+        )
+        return State.SENT
+    ledger.move(
+        key, State.APPROVED, allowed_from=(State.UNKNOWN,), reply="resend requested by a person"
+    )
+    return State.APPROVED

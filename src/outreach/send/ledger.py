@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from outreach.batch.reader import Batch
 from outreach.errors import LedgerError
+from outreach.states import State
 
 Clock = Callable[[], datetime]
-
-DRAFTED, APPROVED, REJECTED, SENDING = "drafted", "approved", "rejected", "sending"
-SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED = "sent", "deferred", "failed", "unknown", "suppressed"
-STATES = (DRAFTED, APPROVED, REJECTED, SENDING, SENT, DEFERRED, FAILED, UNKNOWN, SUPPRESSED)
 
 # Each step moves the schema from version i to i + 1; never edit a step once released.
 _MIGRATIONS: tuple[str, ...] = (
@@ -48,6 +46,8 @@ _MIGRATIONS: tuple[str, ...] = (
         source TEXT NOT NULL DEFAULT ''
     );
     """,
+    # The Date header a message was sent with (drafts are dated when they go).
+    "ALTER TABLE messages ADD COLUMN date TEXT NOT NULL DEFAULT ''",
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -61,23 +61,13 @@ class Entry:
     row: int
     draft: str
     recipient: str
-    state: str
+    state: State
     sha256: str
     attempts: int
     next_try: str
     reply: str
     updated: str
-
-
-@dataclass(frozen=True)
-class NewDraft:
-    """What a batch tells the ledger about one of its drafts."""
-
-    message_id: str
-    batch: str
-    row: int
-    draft: str
-    recipient: str
+    date: str
 
 
 def timestamp(moment: datetime) -> str:
@@ -96,21 +86,17 @@ class Ledger:
     def __init__(self, path: Path, *, now: Clock = utc_now, readonly: bool = False) -> None:
         self.path = path
         self.now = now
+        if readonly and not path.is_file():
+            raise LedgerError(f"ledger '{path}' not found")
         try:
-            if readonly and not path.is_file():
-                raise LedgerError(f"ledger '{path}' not found")
             path.parent.mkdir(parents=True, exist_ok=True)
-            # A send run commits from a helper thread while it talks to the server, never
-            # while its own thread uses the connection (see sender._Run).
-            self._db = sqlite3.connect(
-                path, isolation_level=None, timeout=30, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise LedgerError(f"ledger '{path}' cannot be opened: {exc}") from None
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (sqlite3.Error, OSError) as exc:
+            raise LedgerError(f"ledger '{path}' cannot be opened: {_reason(exc)}") from None
         self._db.row_factory = sqlite3.Row
         try:
             self._prepare(readonly)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             self._db.close()
             raise LedgerError(f"ledger '{path}' is not usable: {exc}") from None
         except BaseException:
@@ -165,13 +151,18 @@ class Ledger:
         if self._db.in_transaction:
             yield self._db
             return
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise LedgerError(f"ledger '{self.path}' cannot be written: {exc}") from None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -186,11 +177,16 @@ class Ledger:
 
     # Reading
 
+    def _query(self, query: str, parameters: Sequence[object]) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(query, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger '{self.path}' cannot be read: {exc}") from None
+
     def get(self, message_id: str) -> Entry | None:
         """The entry for a Message-ID, if the ledger has it."""
-        row = self._db.execute("SELECT * FROM messages WHERE message_id = ?", (message_id,))
-        found = row.fetchone()
-        return Entry(**found) if found else None
+        found = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
+        return _entry(found[0]) if found else None
 
     def entries(self, message_ids: Iterable[str]) -> dict[str, Entry]:
         """The entries the ledger has among these Message-IDs."""
@@ -200,8 +196,8 @@ class Ledger:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT * FROM messages WHERE message_id IN ({marks})"
-            for row in self._db.execute(query, chunk):
-                found[row["message_id"]] = Entry(**row)
+            for row in self._query(query, chunk):
+                found[row["message_id"]] = _entry(row)
         return found
 
     def due(self, message_ids: Iterable[str]) -> list[Entry]:
@@ -210,7 +206,8 @@ class Ledger:
         ready = [
             entry
             for entry in self.entries(message_ids).values()
-            if entry.state == APPROVED or (entry.state == DEFERRED and entry.next_try <= now)
+            if entry.state == State.APPROVED
+            or (entry.state == State.DEFERRED and entry.next_try <= now)
         ]
         return sorted(ready, key=lambda entry: (entry.row, entry.message_id))
 
@@ -219,43 +216,44 @@ class Ledger:
         # Each move to `sending` is one transmission (a resend after `unknown` counts again;
         # `resolve --sent` does not), which is what a provider's daily quota counts.
         query = "SELECT COUNT(*) FROM events WHERE state = ? AND at > ?"
-        return int(self._db.execute(query, (SENDING, timestamp(moment))).fetchone()[0])
+        return int(self._query(query, (State.SENDING, timestamp(moment)))[0][0])
 
     def history(self, message_id: str) -> list[tuple[str, str, str]]:
         """(time, state, detail) of every change to one message, oldest first."""
         query = "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY id"
-        return [tuple(row) for row in self._db.execute(query, (message_id,))]
+        return [tuple(row) for row in self._query(query, (message_id,))]
 
     # Changing
 
-    def enter(self, drafts: Sequence[NewDraft]) -> int:
-        """Add drafts not yet in the ledger as `drafted`; return how many were new."""
+    def enter(self, batch: Batch) -> int:
+        """Add the batch's drafts not yet in the ledger as `drafted`; return how many were new."""
         now = timestamp(self.now())
         added = 0
         with self._transaction() as db:
-            for draft in drafts:
+            for draft in batch.entries:
                 cursor = db.execute(
                     "INSERT OR IGNORE INTO messages"
                     " (message_id, batch, row, draft, recipient, state, updated)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (draft.message_id, draft.batch, draft.row, draft.draft, draft.recipient,
-                     DRAFTED, now),
+                    (draft.message_id, batch.name, draft.row, draft.draft, draft.email.casefold(),
+                     State.DRAFTED, now),
                 )  # fmt: skip
                 if cursor.rowcount:
                     added += 1
-                    self._event(db, draft.message_id, DRAFTED, "", now)
+                    self._event(db, draft.message_id, State.DRAFTED, "", now)
         return added
 
     def move(
         self,
         message_id: str,
-        to: str,
+        to: State,
         *,
-        allowed_from: Sequence[str],
+        allowed_from: Sequence[State],
         reply: str = "",
         next_try: datetime | None = None,
         sha256: str | None = None,
         recipient: str | None = None,
+        date: str | None = None,
         attempt: bool = False,
         at: datetime | None = None,
         if_sha256: str | None = None,
@@ -274,6 +272,9 @@ class Ledger:
         if recipient is not None:
             sets.append("recipient = ?")
             values.append(recipient)
+        if date is not None:
+            sets.append("date = ?")
+            values.append(date)
         if attempt:
             sets.append("attempts = attempts + 1")
         marks = ",".join("?" * len(allowed_from))
@@ -297,14 +298,16 @@ class Ledger:
         with self._transaction() as db:
             stuck = [
                 row[0]
-                for row in db.execute("SELECT message_id FROM messages WHERE state = ?", (SENDING,))
+                for row in db.execute(
+                    "SELECT message_id FROM messages WHERE state = ?", (State.SENDING,)
+                )
             ]
             for message_id in stuck:
                 db.execute(
                     "UPDATE messages SET state = ?, reply = ?, updated = ? WHERE message_id = ?",
-                    (UNKNOWN, reason, now, message_id),
+                    (State.UNKNOWN, reason, now, message_id),
                 )
-                self._event(db, message_id, UNKNOWN, reason, now)
+                self._event(db, message_id, State.UNKNOWN, reason, now)
         return stuck
 
     def _event(
@@ -320,7 +323,7 @@ class Ledger:
     def suppression_entries(self) -> list[tuple[str, str, str]]:
         """(entry, added, source) of every suppression, sorted."""
         query = "SELECT entry, added, source FROM suppressions ORDER BY entry"
-        return [tuple(row) for row in self._db.execute(query)]
+        return [tuple(row) for row in self._query(query, ())]
 
     def add_suppressions(self, entries: Iterable[str], source: str) -> int:
         """Add normalised entries; return how many were new."""
@@ -346,3 +349,11 @@ def backoff(attempts: int, base: timedelta = timedelta(minutes=5)) -> timedelta:
     """Wait before the next try after `attempts` temporary refusals: 5, 10, 20 … minutes, ≤ 12 h."""
     wait: timedelta = base * 2 ** max(attempts - 1, 0)
     return min(wait, timedelta(hours=12))
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    return Entry(**{**dict(row), "state": State(row["state"])})
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

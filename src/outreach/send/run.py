@@ -5,47 +5,29 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from outreach.batch.date_header import dated
 from outreach.batch.reader import Batch, approved_bytes
 from outreach.errors import InputError, LockedError, SmtpUnavailableError
-from outreach.send.ledger import (
-    APPROVED,
-    DEFERRED,
-    DRAFTED,
-    FAILED,
-    SENDING,
-    SENT,
-    SUPPRESSED,
-    UNKNOWN,
-    Clock,
-    Entry,
-    Ledger,
-    backoff,
-    utc_now,
-)
+from outreach.ingest.addresses import ascii_address
+from outreach.send.ledger import Clock, Entry, Ledger, backoff, utc_now
 from outreach.send.schedule import RateLimiter, SendWindow, daily_allowance, parse_window
-from outreach.send.smtp import (
-    SKIPPED,
-    STATE_CHANGED,
-    Connection,
-    Outcome,
-    SenderRefusedError,
-    connect,
-    envelope_address,
-)
-from outreach.send.suppression import suppressions_in
+from outreach.send.smtp import Connection, Outcome, SenderRefusedError, connect
+from outreach.send.suppression import Suppressions, suppressions_in
 from outreach.settings import Settings
+from outreach.states import State
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # temporary refusals before a message counts as failed (about two days)
 IDLE_CHECK = 20.0  # seconds unused after which the connection is checked before the next message
+DUE = (State.APPROVED, State.DEFERRED)
 Progress = Callable[[int, int], None]
 
 
@@ -70,25 +52,44 @@ class Line:
     detail: str
 
 
+class Decision(NamedTuple):
+    """What to do with a due message: send these bytes, or move it to `state` because of `reason`.
+
+    `state` is None for a message that is no longer due (approved, rejected or sent elsewhere).
+    """
+
+    raw: bytes | None
+    state: State | None = None
+    reason: str = ""
+
+
+def decide(batch: Batch, entry: Entry | None, suppressions: Suppressions) -> Decision:
+    """Whether a message may go now, as the ledger and its draft file say."""
+    if entry is None or entry.state not in DUE:
+        return Decision(None)
+    if suppressions.matches(entry.recipient):
+        return Decision(None, State.SUPPRESSED, "on the suppression list")
+    try:
+        raw = approved_bytes(batch.folder / entry.draft, entry.sha256)
+    except InputError as exc:
+        return Decision(None, State.DRAFTED, f"{exc}; approve it again")
+    if raw is None:
+        reason = "the draft changed after approval; review it and approve it again"
+        return Decision(None, State.DRAFTED, reason)
+    return Decision(raw)
+
+
 @dataclass(frozen=True)
 class _Change:
-    """A message's new state, held in memory until the next commit (see _Run._commit)."""
+    """A message's new state, held in memory until the next commit (see _Run)."""
 
     message_id: str
-    state: str
+    state: State
     reason: str
-    allowed_from: tuple[str, ...]
+    allowed_from: tuple[State, ...]
     at: datetime
     next_try: datetime | None = None
     attempt: bool = False
-
-
-class _Look(NamedTuple):
-    """A message as the ledger has it now and, if it may go, the bytes that were approved."""
-
-    entry: Entry | None
-    raw: bytes | None = None
-    problem: str = ""  # why the bytes may not go (the message goes back to `drafted`)
 
 
 @dataclass
@@ -110,7 +111,9 @@ class RunReport:
     @property
     def needs_attention(self) -> bool:
         """Failed or unknown messages: a person has to look."""
-        return bool(self.recovered) or any(x.result in (FAILED, UNKNOWN) for x in self.lines)
+        return bool(self.recovered) or any(
+            x.result in (State.FAILED, State.UNKNOWN) for x in self.lines
+        )
 
 
 @contextmanager
@@ -147,28 +150,72 @@ def send_batch(
     """Send the batch's approved, due drafts; with `dry_run`, only say what would go."""
     runtime = runtime or Runtime(connect=lambda: connect(settings))
     window = parse_window(settings.send_window)
-    per_minute = settings.rate if rate is None else rate
     if dry_run:
-        return _plan(batch, settings, runtime, window, max_messages)
+        return _dry_run(batch, settings, runtime, window, max_messages)
+    per_minute = settings.rate if rate is None else rate
     with run_lock(settings.db), Ledger(settings.db, now=runtime.now) as ledger:
         run = _Run(batch, settings, runtime, ledger, window, per_minute, progress)
         return run.go(max_messages)
+
+
+def _allowance(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
+    """Messages the daily limit still allows over the rolling 24 hours (None: no limit)."""
+    since = runtime.now() - timedelta(hours=24)
+    return daily_allowance(settings.daily_limit, ledger.delivered_since(since))
+
+
+def _outside_window(window: SendWindow | None, now: datetime) -> str:
+    """Why now is outside the sending window, or '' when sending may go on."""
+    if window is None or window.contains(now):
+        return ""
+    opening = window.next_opening(now)
+    return f"outside the sending window ({window.text}); it opens {opening:%a %Y-%m-%d %H:%M}"
+
+
+def _dry_run(
+    batch: Batch,
+    settings: Settings,
+    runtime: Runtime,
+    window: SendWindow | None,
+    max_messages: int | None,
+) -> RunReport:
+    """What a run would do now, from a read-only look at the ledger; nothing is written."""
+    report = RunReport(dry_run=True)
+    if not settings.db.is_file():
+        return report  # no ledger yet: nothing has been approved
+    with Ledger(settings.db, now=runtime.now, readonly=True) as ledger:
+        queue = ledger.due(batch.message_ids())
+        suppressions = suppressions_in(ledger)
+        allowance = _allowance(ledger, settings, runtime)
+    report.due = len(queue)
+    if stop := _outside_window(window, runtime.now()):
+        report.stopped, report.paused, report.left = stop, True, len(queue)
+        return report
+    budget = min(x for x in (max_messages, allowance, len(queue)) if x is not None)
+    would_send = 0
+    for entry in queue:
+        if would_send >= budget:
+            break
+        decision = decide(batch, entry, suppressions)
+        if decision.raw is None:
+            line = Line(entry.row, entry.message_id, entry.recipient, "would skip", decision.reason)
+        else:
+            line = Line(entry.row, entry.message_id, entry.recipient, "would send", entry.state)
+            would_send += 1
+        report.lines.append(line)
+    report.left = len(queue) - len(report.lines)
+    return report
 
 
 class _Run:
     """One send run over one ledger, holding the lock.
 
     One commit (one fsync) per message: a message's outcome is kept in memory and committed
-    together with the next message's `sending`, which must be on disk before that message's
-    DATA. A crash in between leaves the finished message in `sending`, which the next run
-    turns into `unknown`: never sent twice, never lost. Nothing waits uncommitted through a
-    pause of the rate limiter, a connection attempt or an idle check, nor past the run's end.
-
-    Once the loop has begun, only a helper thread touches the ledger, one task after another:
-    the commit runs while the server answers the envelope (the run waits for it before the
-    message's bytes go), and the next message is read while the server stores this one.
-    The helper also logs each line, before the commit that follows it. The run's own thread
-    notes changes and lines only while no commit is under way.
+    together with the next message's `sending` (its claim), which is on disk before that
+    message's first command goes to the server. A crash in between leaves the finished message
+    in `sending`, which the next run turns into `unknown`: never sent twice, never lost.
+    Nothing waits uncommitted through a pause of the rate limiter, a connection attempt or an
+    idle check, nor past the run's end.
     """
 
     def __init__(
@@ -186,13 +233,10 @@ class _Run:
         self.limiter = RateLimiter(per_minute, runtime.clock, runtime.sleep)
         self.progress = progress
         self.report = RunReport()
-        self.sender = envelope_address(settings.from_address)
+        self.sender = ascii_address(settings.from_address)
         self.connection: Connection | None = None
         self.last_used = 0.0
         self.pending: list[_Change] = []
-        self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-ledger")
-        self.ahead: tuple[str, Future[_Look]] | None = None
-        self.unlogged: list[Line] = []  # logged by the helper thread before its next commit
         self.suppressions = suppressions_in(ledger)
 
     def go(self, max_messages: int | None) -> RunReport:
@@ -202,7 +246,7 @@ class _Run:
             log.warning(
                 "unknown %s: a run ended while sending it; see `outreach status`", message_id
             )
-        ledger.enter(self.batch.for_ledger())
+        ledger.enter(self.batch)
         queue = ledger.due(self.batch.message_ids())
         report.due = len(queue)
         allowance = _allowance(ledger, self.settings, self.runtime)
@@ -218,37 +262,26 @@ class _Run:
                     report.stopped, report.paused = stop, True
                     break
                 # Read again: `approve` or `reject` may have changed it since the run began.
-                entry, raw, problem = self._look(queued.message_id)
-                if entry is None or entry.state not in (APPROVED, DEFERRED):
+                entry = ledger.get(queued.message_id)
+                decision = decide(self.batch, entry, self.suppressions)
+                if entry is None or decision.raw is None:
+                    if entry is not None and decision.state is not None:
+                        self._record(entry, decision.state, decision.reason, DUE)
                     continue
-                if self.suppressions.matches(entry.recipient):
-                    self._record(entry, SUPPRESSED, "on the suppression list", (APPROVED, DEFERRED))
-                    continue
-                if raw is None:
-                    self._record(entry, DRAFTED, problem, (APPROVED, DEFERRED))
-                    continue
-                if self.limiter.delay() > 0:
-                    self._commit()
-                self.limiter.wait()
-                self._drop_if_stale()
-                if self.connection is None:
-                    self._commit()
-                    try:
-                        self.connection = self.runtime.connect()
-                    except SmtpUnavailableError as exc:
-                        report.stopped = str(exc)
-                        break
+                if not self._ready():
+                    break
                 attempted += 1
-                following = queue[done + 1].message_id if done + 1 < len(queue) else None
-                outcome = self._deliver(entry, raw, following)
+                outcome = self._deliver(entry, decision.raw)
+                if outcome is None:
+                    continue
                 self.last_used = self.runtime.clock()
-                if allowance is not None and outcome.kind in (SENT, UNKNOWN):
+                if allowance is not None and outcome.kind in (State.SENT, State.UNKNOWN):
                     allowance -= 1
-                if outcome.kind == SENT:
+                if outcome.kind == State.SENT:
                     losses = 0
                 if not outcome.usable:
                     self.connection = None
-                    losses += outcome.kind != SKIPPED  # a skipped one was dropped on purpose
+                    losses += 1
                     if losses >= 2:
                         report.stopped = f"the connection was lost twice in a row ({outcome.reply})"
                         report.left = len(queue) - done - 1
@@ -259,131 +292,91 @@ class _Run:
             try:
                 self._commit()
             finally:
-                self.helper.shutdown()
                 if self.connection is not None:
                     self.connection.close()
         if self.progress:
             self.progress(len(queue) - report.left, len(queue))
         return report
 
-    def _drop_if_stale(self) -> None:
-        """Servers close idle connections; at a slow rate, check before reuse, not by failing."""
-        if self.connection is None or self.runtime.clock() - self.last_used < IDLE_CHECK:
-            return
-        self._commit()
-        if not self.connection.alive():
-            self.connection.close()
-            self.connection = None
-
     def _stop_reason(self, allowance: int | None) -> str:
         if allowance is not None and allowance <= 0:
             return f"daily limit of {self.settings.daily_limit} messages in 24 hours reached"
-        now = self.runtime.now()
-        if self.window is not None and not self.window.contains(now):
-            opening = self.window.next_opening(now)
-            return (
-                f"outside the sending window ({self.window.text});"
-                f" it opens {opening:%a %Y-%m-%d %H:%M}"
-            )
-        return ""
+        return _outside_window(self.window, self.runtime.now())
 
-    def _look(self, message_id: str) -> _Look:
-        """The message now: read ahead while the one before was sent, or else read here."""
-        ahead, self.ahead = self.ahead, None
-        if ahead is not None and ahead[0] == message_id:
-            return ahead[1].result()
-        return self.helper.submit(self._read, message_id).result()
+    def _ready(self) -> bool:
+        """Wait for the rate limiter, then make sure of a connection; False if none can be had."""
+        if self.limiter.delay() > 0:
+            self._commit()
+        self.limiter.wait()
+        if self.connection is not None and self.runtime.clock() - self.last_used >= IDLE_CHECK:
+            # Servers close idle connections; at a slow rate, check before reuse, not by failing.
+            self._commit()
+            if not self.connection.alive():
+                self.connection.close()
+                self.connection = None
+        if self.connection is None:
+            self._commit()
+            try:
+                self.connection = self.runtime.connect()
+            except SmtpUnavailableError as exc:
+                self.report.stopped = str(exc)
+                return False
+        return True
 
-    def _read(self, message_id: str) -> _Look:
-        """(In the helper thread.) The ledger's entry and, if it may go, its approved bytes."""
-        entry = self.ledger.get(message_id)
-        if entry is None or entry.state not in (APPROVED, DEFERRED):
-            return _Look(entry)
-        try:
-            raw = approved_bytes(self.batch.folder / entry.draft, entry.sha256)
-        except InputError as exc:
-            return _Look(entry, None, f"{exc}; approve it again")
-        if raw is None:
-            return _Look(
-                entry, None, "the draft changed after approval; review it and approve it again"
-            )
-        return _Look(entry, raw)
-
-    def _deliver(self, entry: Entry, raw: bytes, following: str | None) -> Outcome:
+    def _deliver(self, entry: Entry, raw: bytes) -> Outcome | None:
+        """Claim the message, send it dated now and note the outcome; None if the claim failed."""
         assert self.connection is not None
-        # Committed before the message's bytes go: a crash from then on leaves `sending`,
-        # which becomes unknown. The fsync overlaps the server's answers to the envelope.
-        claim = self.helper.submit(self._commit_now, entry)
-        if following is not None:
-            self.ahead = (following, self.helper.submit(self._read, following))
+        moment = self.runtime.now()
+        if not self._commit(claim=entry, date=format_datetime(moment)):
+            # Rejected, or approved again with other bytes, since it was read: leave it alone.
+            self._line(entry, "skipped", "its state changed during the run")
+            return None
         try:
-            outcome = self.connection.deliver(self.sender, entry.recipient, raw, claim.result)
+            outcome = self.connection.deliver(self.sender, entry.recipient, dated(raw, moment))
         except SenderRefusedError:
-            if claim.result():  # claimed while MAIL was answered; nothing went
-                reason = "not sent: the server refused the sender"
-                retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
-                self._record(entry, entry.state, reason, (SENDING,), next_try=retry)
+            retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
+            reason = "not sent: the server refused the sender"
+            self._record(entry, entry.state, reason, (State.SENDING,), next_try=retry)
             raise
-        finally:
-            wait([claim])  # the ledger is free again only once the commit has ended
-        if not claim.result() and outcome.kind != SKIPPED:  # raises if the commit failed
-            # Refused before the claim was needed, but the claim failed: the message is not
-            # this run's any more (rejected or approved again meanwhile), so leave it alone.
-            outcome = Outcome(SKIPPED, STATE_CHANGED, outcome.usable)
-        if outcome.kind == DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
-            outcome = Outcome(FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
-        elif outcome.kind not in (SENT, DEFERRED, FAILED, UNKNOWN):
-            self._line(entry, "skipped", outcome.reply)
-            return outcome
+        if outcome.kind == State.DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
+            outcome = Outcome(State.FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
         next_try = None
-        if outcome.kind == DEFERRED:
+        if outcome.kind == State.DEFERRED:
             next_try = self.runtime.now() + backoff(entry.attempts + 1)
         self._record(
-            entry,
-            outcome.kind,
-            outcome.reply,
-            (SENDING, APPROVED, DEFERRED),
-            next_try=next_try,
-            attempt=True,
+            entry, outcome.kind, outcome.reply, (State.SENDING,), next_try=next_try, attempt=True
         )
         return outcome
 
     def _record(
         self,
         entry: Entry,
-        state: str,
+        state: State,
         reason: str,
-        allowed_from: tuple[str, ...],
+        allowed_from: tuple[State, ...],
         *,
         next_try: datetime | None = None,
         attempt: bool = False,
     ) -> None:
-        """Note a message's new state; it is committed with the next `sending` or sooner."""
+        """Note a message's new state; it is committed with the next claim or sooner."""
         at = self.runtime.now()
         change = _Change(entry.message_id, state, reason, allowed_from, at, next_try, attempt)
         self.pending.append(change)
         self._line(entry, state, reason)
 
-    def _commit(self) -> None:
-        """Commit the noted changes now (in the helper thread, after what it is doing)."""
-        self.helper.submit(self._commit_now).result()
+    def _commit(self, claim: Entry | None = None, date: str = "") -> bool:
+        """Commit the noted changes and, with `claim`, move that message to `sending` in the same
+        transaction; return whether the claim succeeded.
 
-    def _commit_now(self, claim: Entry | None = None) -> bool:
-        """(In the helper thread.) Commit the noted changes and, with `claim`, move that
-        message to `sending` in the same transaction; return whether the claim succeeded.
-
-        The claim holds only while the message is still approved (or deferred) with the hash
-        of the bytes about to go: a `reject`, or an approval of an edited draft, that lands
-        after the run read the draft wins."""
-        # Logged here, while the run's thread waits for the server: formatting and writing a
-        # line took a quarter of that thread's own time per message.
-        self._log_lines()
+        The claim holds only while the message is still due with the digest of the bytes about
+        to go: a `reject`, or an approval of an edited draft, that lands after the run read the
+        draft wins.
+        """
         if not self.pending and claim is None:
             return False
-        ledger = self.ledger
-        with ledger.atomic():
+        with self.ledger.atomic():
             for change in self.pending:
-                ledger.move(
+                self.ledger.move(
                     change.message_id,
                     change.state,
                     allowed_from=change.allowed_from,
@@ -392,11 +385,8 @@ class _Run:
                     attempt=change.attempt,
                     at=change.at,
                 )
-            claimed = claim is not None and ledger.move(
-                claim.message_id,
-                SENDING,
-                allowed_from=(APPROVED, DEFERRED),
-                if_sha256=claim.sha256,
+            claimed = claim is not None and self.ledger.move(
+                claim.message_id, State.SENDING, allowed_from=DUE, if_sha256=claim.sha256, date=date
             )
         self.pending.clear()
         return claimed
@@ -404,67 +394,7 @@ class _Run:
     def _line(self, entry: Entry, result: str, detail: str) -> None:
         line = Line(entry.row, entry.message_id, entry.recipient, result, detail)
         self.report.lines.append(line)
-        self.unlogged.append(line)
-
-    def _log_lines(self) -> None:
-        """(In the helper thread.) Log the lines noted since the last commit, in order."""
-        lines, self.unlogged = self.unlogged, []
-        for line in lines:
-            level = logging.INFO if line.result in (SENT, SUPPRESSED) else logging.WARNING
-            log.log(
-                level,
-                "%s row %d %s %s: %s",
-                line.result,
-                line.row,
-                line.recipient,
-                line.message_id,
-                line.detail,
-            )
-
-
-def _allowance(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
-    """Messages the daily limit still allows over the rolling 24 hours (None: no limit)."""
-    since = runtime.now() - timedelta(hours=24)
-    return daily_allowance(settings.daily_limit, ledger.delivered_since(since))
-
-
-def _plan(
-    batch: Batch,
-    settings: Settings,
-    runtime: Runtime,
-    window: SendWindow | None,
-    max_messages: int | None,
-) -> RunReport:
-    """What a run would do now, from a read-only look at the ledger; nothing is written."""
-    report = RunReport(dry_run=True)
-    if not settings.db.is_file():
-        return report  # no ledger yet: nothing has been approved
-    with Ledger(settings.db, now=runtime.now, readonly=True) as ledger:
-        queue = ledger.due(batch.message_ids())
-        suppressions = suppressions_in(ledger)
-        allowance = _allowance(ledger, settings, runtime)
-    report.due = len(queue)
-    now = runtime.now()
-    if window is not None and not window.contains(now):
-        report.stopped, report.paused = f"outside the sending window ({window.text})", True
-        report.left = len(queue)
-        return report
-    budget = min(x for x in (max_messages, allowance, len(queue)) if x is not None)
-    would_send = 0
-    for entry in queue:
-        if would_send >= budget:
-            break
-        if suppressions.matches(entry.recipient):
-            result, detail = "would skip", "on the suppression list"
-        else:
-            try:
-                changed = approved_bytes(batch.folder / entry.draft, entry.sha256) is None
-            except InputError as exc:
-                changed, detail = True, str(exc)
-            else:
-                detail = "the draft changed after approval" if changed else entry.state
-            result = "would skip" if changed else "would send"
-            would_send += not changed
-        report.lines.append(Line(entry.row, entry.message_id, entry.recipient, result, detail))
-    report.left = len(queue) - len(report.lines)
-    return report
+        level = logging.INFO if result in (State.SENT, State.SUPPRESSED) else logging.WARNING
+        log.log(
+            level, "%s row %d %s %s: %s", result, line.row, line.recipient, line.message_id, detail
+        )

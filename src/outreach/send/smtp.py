@@ -3,16 +3,14 @@
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from outreach.errors import SettingsError, SmtpConfigError, SmtpUnavailableError
-from outreach.ingest.cells import ascii_address
 from outreach.settings import Settings
+from outreach.states import State
 
-# Outcomes of one transaction.
-SENT, DEFERRED, FAILED, UNKNOWN, SKIPPED = "sent", "deferred", "failed", "unknown", "skipped"
-STATE_CHANGED = "its state changed during the run"  # why a claimed-elsewhere message is skipped
+# How one transaction can end.
+SENT, DEFERRED, FAILED, UNKNOWN = State.SENT, State.DEFERRED, State.FAILED, State.UNKNOWN
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
@@ -20,7 +18,7 @@ _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 class Outcome:
     """How one message went; `usable` is False when the connection must not be used again."""
 
-    kind: str
+    kind: State
     reply: str
     usable: bool = True
 
@@ -39,103 +37,68 @@ class Connection:
             # and delayed ACKs can hold a write back for tens of milliseconds.
             smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def deliver(
-        self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
-    ) -> Outcome:
+    def deliver(self, sender: str, recipient: str, raw: bytes) -> Outcome:
         """Send `raw` unchanged (but for dot-stuffing) to `recipient` alone.
 
         The steps of `sendmail` are taken one by one so that the outcome says whether the
-        server could have the message. `before_data` is called once the recipient is accepted,
-        before a byte of the message is written; False abandons the transaction. (The sender
-        commits its claim meanwhile, in a helper thread; this call waits for that commit.)
+        server could have the message.
         """
         smtp = self._smtp
-        if smtp.has_extn("pipelining"):
-            return self._deliver_pipelined(sender, recipient, raw, before_data)
         try:
-            # docmd, not smtp.mail and smtp.rcpt: both addresses are plain addr-specs already
-            # (as the pipelined group sends them), and smtplib's quoteaddr parses them again.
-            code, reply = smtp.docmd("MAIL", f"FROM:<{sender}>")
-            if code == 421:
-                return self._refused(code, reply, at_rcpt=False)
-            if code >= 500:
-                self.close()
-                raise SenderRefusedError(
-                    f"the server refused the sender {sender}: {_reply(code, reply)}"
-                )
-            if code != 250:
-                self._reset()
-                return Outcome(DEFERRED, _reply(code, reply), usable=smtp.sock is not None)
-            code, reply = smtp.docmd("RCPT", f"TO:<{recipient}>")
-            if code not in (250, 251):
-                return self._refused(code, reply, at_rcpt=True)
-            smtp.putcmd("DATA")
-            claimed = self._claim(before_data)
-            code, reply = smtp.getreply()
-            if not claimed:
-                return self._abandon(code == 354)
-            if code != 354:
-                return self._refused(code, reply, at_rcpt=False)
+            if smtp.has_extn("pipelining"):
+                refused = self._envelope_pipelined(sender, recipient)
+            else:
+                refused = self._envelope(sender, recipient)
+            if refused is not None:
+                return refused
             smtp.send(_dot_stuffed(raw))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
         return self._final_reply()
 
-    def _deliver_pipelined(
-        self, sender: str, recipient: str, raw: bytes, before_data: Callable[[], bool]
-    ) -> Outcome:
-        """MAIL, RCPT and DATA in one write (RFC 2920), for servers that offer PIPELINING.
-
-        Two round trips instead of four; `before_data` is called while the server answers the
-        group (before the replies say whether the envelope is accepted), and a refusal moves
-        the message on from `sending` as usual.
-        """
+    def _envelope(self, sender: str, recipient: str) -> Outcome | None:
+        """MAIL, RCPT and DATA one by one; None once the server waits for the message."""
         smtp = self._smtp
-        try:
-            smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
-            claimed = self._claim(before_data)
-            mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
-            waiting = data[0] == 354  # the server waits for the message
-            if waiting and (mail[0] != 250 or rcpt[0] not in (250, 251)):
-                smtp.send(b".\r\n")  # end the empty message the server is waiting for
-                smtp.getreply()
-                waiting = False
-            if not claimed:
-                return self._abandon(waiting)
-            if mail[0] >= 500 and mail[0] != 552:
-                self.close()
-                raise SenderRefusedError(f"the server refused the sender {sender}: {_reply(*mail)}")
-            if mail[0] != 250:
-                return self._refused(*mail, at_rcpt=False)
-            if rcpt[0] not in (250, 251):
-                return self._refused(*rcpt, at_rcpt=True)
-            if data[0] != 354:
-                return self._refused(*data, at_rcpt=False)
-            smtp.send(_dot_stuffed(raw))
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        # docmd, not smtp.mail and smtp.rcpt: both addresses are plain addr-specs already
+        # (as the pipelined group sends them), and smtplib's quoteaddr parses them again.
+        code, reply = smtp.docmd("MAIL", f"FROM:<{sender}>")
+        if code == 421:
+            return self._refused(code, reply, at_rcpt=False)
+        if code >= 500:
             self.close()
-            return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
-        return self._final_reply()
+            raise SenderRefusedError(
+                f"the server refused the sender {sender}: {_reply(code, reply)}"
+            )
+        if code != 250:
+            self._reset()
+            return Outcome(DEFERRED, _reply(code, reply), usable=smtp.sock is not None)
+        code, reply = smtp.docmd("RCPT", f"TO:<{recipient}>")
+        if code not in (250, 251):
+            return self._refused(code, reply, at_rcpt=True)
+        code, reply = smtp.docmd("DATA")
+        if code != 354:
+            return self._refused(code, reply, at_rcpt=False)
+        return None
 
-    def _claim(self, before_data: Callable[[], bool]) -> bool:
-        """Run `before_data` while a command is unanswered; if it fails, drop the connection
-        rather than QUIT, which a server waiting for the message would read as its text."""
-        try:
-            return before_data()
-        except BaseException:
-            self._smtp.close()
-            raise
-
-    def _abandon(self, waiting: bool) -> Outcome:
-        """Leave a transaction whose message must not go after all (its claim failed)."""
-        if waiting:
-            # The server waits for the message: closing the connection without the final dot
-            # makes it discard the transaction (RFC 5321, 4.1.1.4).
-            self._smtp.close()
-            return Outcome(SKIPPED, STATE_CHANGED, usable=False)
-        self._reset()
-        return Outcome(SKIPPED, STATE_CHANGED, usable=self._smtp.sock is not None)
+    def _envelope_pipelined(self, sender: str, recipient: str) -> Outcome | None:
+        """MAIL, RCPT and DATA in one write (RFC 2920): one round trip instead of three."""
+        smtp = self._smtp
+        smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+        mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
+            smtp.send(b".\r\n")  # end the empty message the server is waiting for
+            smtp.getreply()
+        if mail[0] >= 500 and mail[0] != 552:
+            self.close()
+            raise SenderRefusedError(f"the server refused the sender {sender}: {_reply(*mail)}")
+        if mail[0] != 250:
+            return self._refused(*mail, at_rcpt=False)
+        if rcpt[0] not in (250, 251):
+            return self._refused(*rcpt, at_rcpt=True)
+        if data[0] != 354:
+            return self._refused(*data, at_rcpt=False)
+        return None
 
     def _final_reply(self) -> Outcome:
         """The reply to the final dot: a lost connection now means the server may have it."""
@@ -274,8 +237,3 @@ def _describe(exc: BaseException) -> str:
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         smtp.close()
-
-
-def envelope_address(address: str) -> str:
-    """An address with its domain in IDNA (xn--) form, as SMTP without SMTPUTF8 needs."""
-    return ascii_address(address)

@@ -3,16 +3,17 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outreach.batch.reader import Batch, read_draft
+from outreach.batch.reader import Batch, approved_bytes
 from outreach.errors import InputError
-from outreach.send.ledger import APPROVED, DEFERRED, DRAFTED, FAILED, STATES, UNKNOWN, Entry, Ledger
+from outreach.send.ledger import Entry, Ledger
+from outreach.states import State
 
 NEXT_STEPS = {
-    FAILED: "the server refused it for good: check the address; `outreach approve BATCH "
+    State.FAILED: "the server refused it for good: check the address; `outreach approve BATCH "
     "--rows ROW` to try again after fixing it",
-    DEFERRED: "refused for now; the next `outreach send` after the time shown retries it",
-    UNKNOWN: "the connection ended before the server confirmed it, so it may have arrived: look "
-    "in the account's Sent folder or ask the recipient, then `outreach resolve ID --sent` or "
+    State.DEFERRED: "refused for now; the next `outreach send` after the time shown retries it",
+    State.UNKNOWN: "the connection ended before the server confirmed it, so it may have arrived: "
+    "look in the account's Sent folder or ask the recipient, then `outreach resolve ID --sent` or "
     "`outreach resolve ID --resend`",
     "changed": "the draft changed after approval: review it and approve it again",
 }
@@ -45,24 +46,24 @@ def batch_status(batch: Batch, db: Path) -> BatchStatus:
     if db.is_file():
         with Ledger(db, readonly=True) as ledger:
             entries = ledger.entries(batch.message_ids())
-    status = BatchStatus(batch.name, counts=dict.fromkeys(STATES, 0))
-    for draft in batch.drafts:
+    status = BatchStatus(batch.name, counts=dict.fromkeys(State, 0))
+    for draft in batch.entries:
         entry = entries.get(draft.message_id)
-        state = entry.state if entry else DRAFTED
+        state = entry.state if entry else State.DRAFTED
         status.counts[state] += 1
         if entry is None:
             continue
-        if state in (FAILED, DEFERRED, UNKNOWN):
+        if state in (State.FAILED, State.DEFERRED, State.UNKNOWN):
             status.attention.append(
                 Attention(
                     draft.row, draft.message_id, entry.recipient, state, entry.reply, entry.next_try
                 )
             )
-        elif state == APPROVED and _changed(batch, entry):
+        elif state == State.APPROVED and _changed(batch, entry):
             status.attention.append(
                 Attention(draft.row, draft.message_id, entry.recipient, "changed", "", "")
             )
-        elif state == DRAFTED and entry.reply.startswith("the draft changed"):
+        elif state == State.DRAFTED and entry.reply.startswith("the draft changed"):
             status.attention.append(
                 Attention(draft.row, draft.message_id, entry.recipient, "changed", entry.reply, "")
             )
@@ -71,6 +72,6 @@ def batch_status(batch: Batch, db: Path) -> BatchStatus:
 
 def _changed(batch: Batch, entry: Entry) -> bool:
     try:
-        return read_draft(batch.folder / entry.draft).sha256 != entry.sha256
+        return approved_bytes(batch.folder / entry.draft, entry.sha256) is None
     except InputError:
         return True

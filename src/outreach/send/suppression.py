@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from outreach.errors import InputError
-from outreach.ingest.cells import ascii_domain
+from outreach.ingest.addresses import ascii_domain
 from outreach.send.ledger import Ledger
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
