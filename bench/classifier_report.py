@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "dev_labeled.csv"
-    contacts = read_contacts(path).contacts
+    contacts = list(read_contacts(path))
     rules = default_rules()
     results = [(c, classify(c, rules), c.extra["expected"].split("|")) for c in contacts]
     right = sum(r.type in expected for _, r, expected in results)

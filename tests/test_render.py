@@ -164,11 +164,8 @@ def test_html_is_inlined_and_keeps_the_doctype(settings: Settings) -> None:
 
 
 def test_template_names_come_from_the_content(tmp_path: Path, settings: Settings) -> None:
-    names = '\n\n[templates]\nsubject = "other.txt.j2"'
     folder = edited_templates(
-        tmp_path,
-        "content.en.toml",
-        lambda text: text.replace('language = "en"', 'language = "en"' + names),
+        tmp_path, "content.en.toml", lambda text: text.replace('"subject.txt.j2"', '"other.txt.j2"')
     )
     (folder / "other.txt.j2").write_text("Hello from {{ organisation }}\n", encoding="utf-8")
     renderer = Renderer(folder, settings)

@@ -15,7 +15,7 @@ from conftest import Ran, run_cli
 from mailserver import PASSWORD, Certificates
 from outreach.batch.reader import Batch, read_batch
 from outreach.send.ledger import Ledger
-from outreach.send.run import run_lock
+from outreach.send.lock import run_lock
 from sendkit import Server, make_batch, serve
 
 

@@ -67,9 +67,12 @@ class _Html:
 
     def check(self, context: dict[str, Any], name: str) -> None:
         """Fall back to premailer per email unless both ways give the same styles."""
-        if self._inlined is not None and same_styles(
-            self._inlined.render(context), inline_css(self._template.render(context))
-        ):
+        expected = inline_css(self._template.render(context))  # the template's own errors raise
+        try:
+            inlined = self._inlined.render(context) if self._inlined is not None else None
+        except jinja2.TemplateError:
+            inlined = None
+        if inlined is not None and same_styles(inlined, expected):
             return
         log.warning(
             "%s: its CSS cannot be inlined once for all emails; premailer runs for each email", name
@@ -100,7 +103,9 @@ class Renderer:
         self._text_env = jinja2.Environment(autoescape=False, **options)  # plain text: no escaping
         self._html_env = jinja2.Environment(autoescape=True, **options)
         self._content = {language: load_content(language, templates) for language in LANGUAGES}
-        self._settings = settings
+        # What the settings give every email, worked out once (the properties parse addresses).
+        self._sender = {"sender": settings.from_name, "unsubscribe": settings.unsubscribe_address}
+        self._signatures = {language: settings.signature_lines(language) for language in LANGUAGES}
         loaded: dict[Templates, _Parts] = {}
         self._parts: dict[str, _Parts] = {}
         for language, content in self._content.items():
@@ -165,9 +170,8 @@ class Renderer:
             "type": classification.type,
             "lead": content.block(classification.type).lead,
             "offers": content.highlights(classification.type),
-            "signature": self._settings.signature_lines(language),
-            "sender": self._settings.from_name,
-            "unsubscribe": self._settings.unsubscribe_address,
+            "signature": self._signatures[language],
+            **self._sender,
             "greeting": greeting(person, language, contact.organisation, contact.country),
             "note": opening_note(contact.note, language),
             "organisation": contact.organisation,

@@ -59,7 +59,7 @@ def previews_page(previews: Iterable[tuple[ReviewEntry, RenderedEmail]]) -> str:
         }
         for entry, email in previews
     }
-    return str(_macros().previews_page(_script_json(shown)))
+    return f"{_macros().previews_head()}{_script_json(shown)}{_macros().previews_foot()}"
 
 
 def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """Approve or reject drafts: an approval pins the exact bytes a volunteer saw."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from outreach.batch.reader import Batch, ManifestEntry, read_draft
@@ -71,50 +71,51 @@ class ApprovalReport:
 
 def approve(ledger: Ledger, batch: Batch, drafts: Iterable[ManifestEntry]) -> ApprovalReport:
     """Approve drafts as their files are now; sent, sending and unknown ones are left alone."""
-    ledger.enter(batch)
-    entries = ledger.entries(draft.message_id for draft in batch.entries)
-    report = ApprovalReport()
-    with ledger.atomic():
-        for draft in drafts:
-            _approve_one(ledger, batch, draft, entries[draft.message_id].state, report)
-    return report
 
-
-def _approve_one(
-    ledger: Ledger, batch: Batch, draft: ManifestEntry, state: State, report: ApprovalReport
-) -> None:
-    """Approve one draft as its file is now, or note why it was left alone."""
-    current = read_draft(batch.path(draft))
-    if current.message_id != draft.message_id:
-        raise InputError(
-            f"draft '{batch.path(draft)}' has Message-ID {current.message_id or 'none'},"
-            f" the manifest says {draft.message_id}: draft the batch again"
+    def approve_one(draft: ManifestEntry, state: State) -> bool:
+        current = read_draft(batch.path(draft))
+        if current.message_id != draft.message_id:
+            raise InputError(
+                f"draft '{batch.path(draft)}' has Message-ID {current.message_id or 'none'},"
+                f" the manifest says {draft.message_id}: draft the batch again"
+            )
+        return state in APPROVABLE and ledger.move(
+            draft.message_id,
+            State.APPROVED,
+            allowed_from=APPROVABLE,
+            reply="approved",
+            sha256=current.digest,
+            recipient=current.recipient,
         )
-    moved = state in APPROVABLE and ledger.move(
-        draft.message_id,
-        State.APPROVED,
-        allowed_from=APPROVABLE,
-        reply="approved",
-        sha256=current.digest,
-        recipient=current.recipient,
-    )
-    if moved:
-        report.changed += 1
-    else:
-        report.skip(state, draft.row)
+
+    return _each(ledger, batch, drafts, approve_one)
 
 
 def reject(ledger: Ledger, batch: Batch, drafts: Iterable[ManifestEntry]) -> ApprovalReport:
     """Take drafts out of sending (until approved again)."""
+
+    def reject_one(draft: ManifestEntry, state: State) -> bool:
+        return state in REJECTABLE and ledger.move(
+            draft.message_id, State.REJECTED, allowed_from=REJECTABLE, reply="rejected"
+        )
+
+    return _each(ledger, batch, drafts, reject_one)
+
+
+def _each(
+    ledger: Ledger,
+    batch: Batch,
+    drafts: Iterable[ManifestEntry],
+    change: Callable[[ManifestEntry, State], bool],
+) -> ApprovalReport:
+    """Apply `change` to each draft in one transaction; note the ones it left alone."""
     ledger.enter(batch)
     entries = ledger.entries(draft.message_id for draft in batch.entries)
     report = ApprovalReport()
     with ledger.atomic():
         for draft in drafts:
             state = entries[draft.message_id].state
-            if state in REJECTABLE and ledger.move(
-                draft.message_id, State.REJECTED, allowed_from=REJECTABLE, reply="rejected"
-            ):
+            if change(draft, state):
                 report.changed += 1
             else:
                 report.skip(state, draft.row)

@@ -1,22 +1,19 @@
 """The send run: approved drafts out through one connection, every step recorded first."""
 
-import fcntl
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 from typing import NamedTuple
 
 from outreach.batch.date_header import dated
 from outreach.batch.reader import Batch, approved_bytes
-from outreach.errors import InputError, LockedError, SmtpUnavailableError
+from outreach.errors import InputError, SmtpUnavailableError
 from outreach.ingest.addresses import ascii_address
 from outreach.send.ledger import Clock, Entry, Ledger, backoff, utc_now
+from outreach.send.lock import run_lock
 from outreach.send.schedule import RateLimiter, SendWindow, daily_allowance, parse_window
 from outreach.send.smtp import Connection, Outcome, SenderRefusedError, connect
 from outreach.send.suppression import Suppressions, suppressions_in
@@ -114,27 +111,6 @@ class RunReport:
         return bool(self.recovered) or any(
             x.result in (State.FAILED, State.UNKNOWN) for x in self.lines
         )
-
-
-@contextmanager
-def run_lock(db: Path) -> Iterator[None]:
-    """Hold the ledger's run lock; LockedError at once if another run has it."""
-    path = db.with_name(db.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            raise LockedError(
-                f"another send run (pid {holder or '?'}) holds {path}; this run steps aside"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock; the kernel does the same if we are killed
 
 
 def send_batch(
