@@ -43,6 +43,7 @@ class Delivery:
     rcpt_tos: list[str]
     content: bytes
     login: bytes | None
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message_id(self) -> str:
@@ -121,6 +122,7 @@ class Handler:
             list(envelope.rcpt_tos),
             envelope.original_content,
             session.auth_data.login if session.authenticated else None,
+            list(envelope.mail_options),
         )
         if self.script.on_data is not None:
             self.script.on_data(delivery)
@@ -177,12 +179,14 @@ class Certificates:
         return cls(ca, context, cafile)
 
 
-def start(handler: Handler, mode: str, certs: Certificates | None) -> LocalController:
+def start(
+    handler: Handler, mode: str, certs: Certificates | None, *, smtputf8: bool = False
+) -> LocalController:
     """Start a server: 'starttls' (with AUTH), 'ssl' (implicit TLS, AUTH) or 'plain' (no TLS)."""
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if mode == "starttls":
         assert certs is not None
-        kwargs = {
+        kwargs |= {
             "tls_context": certs.server_context,
             "require_starttls": True,
             "authenticator": authenticate,
@@ -190,7 +194,7 @@ def start(handler: Handler, mode: str, certs: Certificates | None) -> LocalContr
         }
     elif mode == "ssl":
         assert certs is not None
-        kwargs = {
+        kwargs |= {
             "ssl_context": certs.server_context,
             "authenticator": authenticate,
             # aiosmtpd cannot tell that an implicit-TLS connection is encrypted; requiring AUTH

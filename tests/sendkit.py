@@ -66,10 +66,10 @@ class Server:
         return Settings.model_validate(values)
 
 
-def serve(mode: str, certs: Certificates | None) -> Iterator[Server]:
+def serve(mode: str, certs: Certificates | None, *, smtputf8: bool = False) -> Iterator[Server]:
     """Run a server for one test and stop it afterwards."""
     handler = Handler()
-    controller = start(handler, mode, certs)
+    controller = start(handler, mode, certs, smtputf8=smtputf8)
     try:
         yield Server(handler, controller, certs, mode)
     finally:

@@ -70,7 +70,7 @@ def test_an_old_schema_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> No
 def test_not_a_ledger_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     path.write_text("not sqlite", "utf-8")
-    with pytest.raises(LedgerError, match="is not usable"):
+    with pytest.raises(LedgerError, match="is damaged"):
         Ledger(path)
 
 

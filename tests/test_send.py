@@ -53,7 +53,14 @@ def approve_all(settings: Settings, batch: Batch) -> None:
 
 
 def test_nothing_is_sent_before_approval(tmp_path: Path, conf: Settings, server: Server) -> None:
+    from outreach.errors import LedgerError
+
     batch = make_batch(tmp_path, conf, 3)
+    with pytest.raises(LedgerError, match=r"no ledger at .*`outreach approve` makes the first one"):
+        run(batch, conf)
+    assert not conf.db.exists()  # a send never makes a ledger
+    with Ledger(conf.db) as ledger:
+        approve(ledger, batch, [])  # a ledger, with nothing approved in it
     report = run(batch, conf)
     assert report.lines == [] and report.due == 0
     assert server.handler.deliveries == []
@@ -300,9 +307,9 @@ def rejected_once_read(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, batch: Batch, target: ManifestEntry
 ) -> None:
     """`target` is rejected (as by another process) just after the run has read its bytes."""
-    import outreach.send.run
+    import outreach.send.decide
 
-    read = outreach.send.run.approved_bytes
+    read = outreach.send.decide.approved_bytes
 
     def read_then_rejected(path: Path, sha256: str) -> bytes | None:
         raw = read(path, sha256)
@@ -311,7 +318,7 @@ def rejected_once_read(
                 reject(other, batch, [target])
         return raw
 
-    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_rejected)
+    monkeypatch.setattr(outreach.send.decide, "approved_bytes", read_then_rejected)
 
 
 def test_a_message_rejected_while_its_transaction_is_open_is_not_sent(
@@ -338,14 +345,14 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
 ) -> None:
     """The claim checks the approved hash too: bytes read just before a new approval are not
     sent in its place, even though they were approved a moment earlier."""
-    import outreach.send.run
+    import outreach.send.decide
 
     batch = make_batch(tmp_path, conf, 2)
     approve_all(conf, batch)
     target = batch.path(batch.entries[0])
     old = target.read_bytes()
     new = old.replace(b"Verein Nummer 1", b"Verein Nummer Eins")
-    read = outreach.send.run.approved_bytes
+    read = outreach.send.decide.approved_bytes
 
     def read_then_approved_again(path: Path, sha256: str) -> bytes | None:
         raw = read(path, sha256)
@@ -355,7 +362,7 @@ def test_a_draft_edited_and_approved_again_while_its_transaction_is_open_goes_ne
                 approve(other, batch, [batch.entries[0]])
         return raw
 
-    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_approved_again)
+    monkeypatch.setattr(outreach.send.decide, "approved_bytes", read_then_approved_again)
     report = run(batch, conf)
     assert [line.result for line in report.lines] == ["skipped", "sent"]
     assert states(conf, batch)[2].state == "approved"
@@ -449,7 +456,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
     during or after its transaction). Nothing arrives twice, nothing rejected arrives, nothing
     stays `sending`, and the ledger agrees with the report (a deferral or failure may be
     rejected afterwards)."""
-    import outreach.send.run
+    import outreach.send.decide
 
     chance = random.Random(seed)
     count = 30
@@ -470,7 +477,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
     for index in chance.sample(range(count), 8):
         victim = min(index + chance.choice((0, 1, 2)), count - 1)
         reading[batch.path(batch.entries[index])] = batch.entries[victim]
-    read = outreach.send.run.approved_bytes
+    read = outreach.send.decide.approved_bytes
     rejected: set[str] = set()
 
     def read_then_reject(path: Path, sha256: str) -> bytes | None:
@@ -482,7 +489,7 @@ def test_refusals_drops_and_rejections_mid_run_never_deliver_twice_or_against_th
                     rejected.add(victim.message_id)
         return raw
 
-    monkeypatch.setattr(outreach.send.run, "approved_bytes", read_then_reject)
+    monkeypatch.setattr(outreach.send.decide, "approved_bytes", read_then_reject)
     report = run(batch, conf)
     handler = server.handler
     arrived = Counter(d.message_id for d in [*handler.deliveries, *handler.dropped])

@@ -46,8 +46,8 @@ def test_review_approve_send_status(tmp_path: Path, server: Server, env: dict[st
     batch = drafted(tmp_path, server, 3)
     folder = str(batch.folder)
     result = cli(tmp_path, env, "send", folder)
-    assert result.returncode == 0, result.stderr
-    assert "nothing sent; 0 due left" in result.stderr and server.handler.deliveries == []
+    assert result.returncode == 2 and "`outreach approve` makes the first one" in result.stderr
+    assert server.handler.deliveries == [] and not (tmp_path / "outreach.db").exists()
 
     result = cli(
         tmp_path, env, "approve", folder, "--rows", "2,3", "--email", "person3@example.org"

@@ -8,7 +8,17 @@ from outreach.classify.orgtypes import describe_valid_labels, resolve_type_label
 from outreach.ingest.addresses import ascii_address, valid_address
 from outreach.ingest.cells import multi_line, single_line
 
+MAX_NAME = 200  # characters: a name goes into the To and Subject headers
+
+
+def _short(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise ValueError(f"is {len(value)} characters long; at most {MAX_NAME} fit an email header")
+    return value
+
+
 SingleLine = Annotated[str, AfterValidator(single_line)]
+Name = Annotated[str, AfterValidator(single_line), AfterValidator(_short)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
 
 
@@ -20,8 +30,8 @@ class Contact(BaseModel):
     row: int = Field(description="line in the input file where the record starts (header = 1)")
     email: str = Field(description="the address as written, normalised (Unicode domain kept)")
     email_ascii: str = Field(default="", description="the address with an IDNA-encoded domain")
-    organisation: SingleLine = ""
-    contact_name: SingleLine = ""
+    organisation: Name = ""
+    contact_name: Name = ""
     salutation: SingleLine = ""
     title: SingleLine = ""
     type: SingleLine = ""

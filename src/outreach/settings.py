@@ -62,11 +62,18 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} must be starttls, ssl or none")
         return value
 
-    @field_validator("rate", "smtp_timeout")
+    @field_validator("rate")
     @classmethod
     def _non_negative(cls, value: float) -> float:
         if value < 0:
             raise ValueError("must be 0 (no limit) or more")
+        return value
+
+    @field_validator("smtp_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a number of seconds above 0, such as 60")
         return value
 
     @property

@@ -1,11 +1,14 @@
 """Read a batch folder written by `draft`: its manifest and the exact bytes of each draft."""
 
 import csv
+import errno
 import hashlib
 import json
+import os
+import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime
-from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -13,6 +16,9 @@ from outreach.batch.date_header import approval_digest
 from outreach.batch.layout import MANIFEST, META
 from outreach.errors import InputError
 from outreach.files import from_spreadsheet
+from outreach.ingest.addresses import valid_address
+
+MAX_DRAFT = 10_000_000  # bytes: a draft is a few kB; anything this large is not one
 
 
 @dataclass(frozen=True)
@@ -104,22 +110,56 @@ def read_batch(folder: str | Path) -> Batch:
 
 
 def read_draft(path: Path) -> DraftFile:
-    """Read a draft and check it can be sent to exactly one recipient; InputError if not."""
+    """Read a draft and check it goes to exactly one plain address; InputError saying why not.
+
+    The header is read as strictly as a mail server might read it loosely: only CRLF ends a
+    line, folded lines are joined, a name may have white space before its colon.
+    """
     raw = _read(path)
-    # Only the header section is parsed: the parser would otherwise read every body line too.
-    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
-    headers = BytesHeaderParser().parsebytes(head)
-    if headers.get_all("Bcc") or headers.get_all("Cc"):
-        raise InputError(f"draft '{path}' has a Cc or Bcc header; outreach sends to one person")
-    recipients = [address for _name, address in getaddresses(headers.get_all("To") or [])]
-    if len(recipients) != 1 or "@" not in recipients[0]:
-        raise InputError(f"draft '{path}' must have exactly one address in To")
-    return DraftFile(
-        raw=raw,
-        digest=approval_digest(raw),
-        recipient=recipients[0],
-        message_id=str(headers.get("Message-ID", "")).strip(),
-    )
+    fields = _header_fields(raw, f"draft '{path}'")
+    for name, _value in fields:
+        if name in _RECIPIENT_HEADERS:
+            raise InputError(
+                f"draft '{path}' has a {name.title()} header; outreach sends to one person"
+            )
+    to = [value for name, value in fields if name == "to"]
+    recipients = [address for _name, address in getaddresses(to)]
+    if len(to) != 1 or len(recipients) != 1 or "@" not in recipients[0]:
+        raise InputError(f"draft '{path}' must have exactly one address in one To header")
+    try:
+        valid_address(recipients[0])
+    except ValueError as exc:
+        raise InputError(f"draft '{path}': To is not one plain address: {exc}") from None
+    message_id = next((value.strip() for name, value in fields if name == "message-id"), "")
+    return DraftFile(raw, approval_digest(raw), recipients[0], message_id)
+
+
+# Headers that would add a recipient, for a server that takes them from the message.
+_RECIPIENT_HEADERS = frozenset({"cc", "bcc", "resent-to", "resent-cc", "resent-bcc"})
+_FIELD_NAME = re.compile(rb"[!-9;-~]+")  # printable ASCII but the colon (RFC 5322 2.2)
+
+
+def _header_fields(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """The header's fields as (lower-case name, unfolded value); InputError if malformed."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        raise InputError(f"{what} has no blank line (CRLF) after its header")
+    fields: list[tuple[str, bytes]] = []
+    for number, line in enumerate(raw[:end].split(b"\r\n"), start=1):
+        if b"\r" in line or b"\n" in line or b"\x00" in line:
+            raise InputError(f"{what}: header line {number} has a lone CR, LF or a NUL byte")
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] = (fields[-1][0], fields[-1][1] + line)
+            continue
+        name, colon, value = line.partition(b":")
+        name = name.rstrip(b" \t")  # obsolete syntax (RFC 5322 4.5.2): "Bcc : ..." is Bcc
+        if not colon or not _FIELD_NAME.fullmatch(name):
+            raise InputError(f"{what}: header line {number} is not a header field")
+        fields.append((name.decode("ascii").lower(), value))
+    try:
+        return [(name, value.decode("utf-8")) for name, value in fields]
+    except UnicodeDecodeError:
+        raise InputError(f"{what}: its header is neither ASCII nor UTF-8") from None
 
 
 def approved_bytes(path: Path, digest: str) -> bytes | None:
@@ -136,7 +176,19 @@ def approved_bytes(path: Path, digest: str) -> bytes | None:
 
 
 def _read(path: Path) -> bytes:
+    """A draft's bytes: a regular file only (no link, FIFO or device), at most MAX_DRAFT."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
-        raise InputError(f"draft '{path}' cannot be read: {exc.strerror}") from None
+        reason = "it is a link" if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(f"draft '{path}' cannot be read: {reason}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"draft '{path}' is not a regular file")
+        if info.st_size > MAX_DRAFT:
+            raise InputError(f"draft '{path}' is over {MAX_DRAFT // 1_000_000} MB")
+        try:
+            return handle.read(MAX_DRAFT + 1)
+        except OSError as exc:
+            raise InputError(f"draft '{path}' cannot be read: {exc.strerror}") from None

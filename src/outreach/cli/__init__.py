@@ -14,6 +14,7 @@ __all__ = ["cli", "main"]
 def main() -> None:
     """Entry point: run the CLI; errors were turned into one line by the group already."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.raiseExceptions = False  # a log line lost to a full disk is no reason for a traceback
     try:
         cli.main(prog_name="outreach")
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ def approve_command(
     from outreach.batch.reader import read_batch
     from outreach.send.approval import Selection, approve, parse_rows
     from outreach.send.approval import reject as reject_drafts
-    from outreach.send.ledger import Ledger
+    from outreach.send.binding import open_ledger
 
     if all_ == bool(rows or emails):
         raise click.UsageError("give --all, or --rows and/or --email")
@@ -37,16 +37,21 @@ def approve_command(
     settings = obj.settings()
     batch = read_batch(batch_dir)
     entries = selection.pick(batch)
-    with Ledger(settings.db) as ledger:
+    with open_ledger(batch, settings.db, approving=True) as ledger:
         report = (reject_drafts if reject else approve)(ledger, batch, entries)
     verb = "Rejected" if reject else "Approved"
-    click.echo(f"{verb} {report.changed} draft(s) in batch {batch.name}.")
+    refused = f"; refused {len(report.refused)}" if report.refused else ""
+    click.echo(f"{verb} {report.changed} draft(s) in batch {batch.name}{refused}.")
+    for row, reason in sorted(report.refused.items()):
+        click.echo(f"Refused row {row}: {reason}", err=True)
     for state, skipped in sorted(report.unchanged.items()):
         hint = "; use `outreach resolve`" if state == "unknown" else ""
         click.echo(f"Left alone, {state}: row(s) {', '.join(map(str, skipped))}{hint}")
     flagged = [entry.row for entry in entries if entry.needs_review]
     if flagged and not reject:
         click.echo(f"Note: {len(flagged)} of them were flagged for review in the manifest.")
+    if report.refused:
+        sys.exit(EXIT_ATTENTION)
 
 
 @cli.command("send")
@@ -129,8 +134,14 @@ def status_command(obj: Context, batch_dir: Path) -> None:
 @click.argument("message_id")
 @click.option("--sent", "outcome", flag_value="sent", help="It did arrive: record it as sent.")
 @click.option("--resend", "outcome", flag_value="resend", help="It did not: send it again.")
+@click.option(
+    "--batch", "batch_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="The message's batch folder, if it moved since it was sent.",
+)  # fmt: skip
 @click.pass_obj
-def resolve_command(obj: Context, message_id: str, outcome: str | None) -> None:
+def resolve_command(
+    obj: Context, message_id: str, outcome: str | None, batch_dir: Path | None
+) -> None:
     """Settle a message whose outcome is unknown."""
     from outreach.send.approval import resolve
     from outreach.send.ledger import Ledger
@@ -141,5 +152,5 @@ def resolve_command(obj: Context, message_id: str, outcome: str | None) -> None:
     if not settings.db.is_file():
         raise LedgerError(f"ledger '{settings.db}' not found")
     with Ledger(settings.db) as ledger:
-        state = resolve(ledger, message_id, sent=outcome == "sent")
+        state = resolve(ledger, message_id, sent=outcome == "sent", folder=batch_dir)
     click.echo(f"{message_id} is now {state}.")

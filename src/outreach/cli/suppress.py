@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from outreach.cli.base import Context, cli
+from outreach.errors import LedgerError
 
 
 @cli.group("suppress")
@@ -65,3 +66,19 @@ def suppress_remove(obj: Context, entry: str) -> None:
     with Ledger(obj.settings().db) as ledger:
         removed = suppression.remove(ledger, entry)
     click.echo(f"Removed {entry}." if removed else f"{entry} was not on the list.")
+
+
+@suppress_group.command("export")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def suppress_export(obj: Context, file: Path) -> None:
+    """Write the list to FILE, one entry a line (a backup that `suppress import` reads)."""
+    from outreach.send import suppression
+    from outreach.send.ledger import Ledger
+
+    db = obj.settings().db
+    if not db.is_file():
+        raise LedgerError(f"no ledger at {db}: there is no list to export")
+    with Ledger(db, readonly=True) as ledger:
+        count = suppression.export_file(ledger, file)
+    click.echo(f"Wrote {count} entries to {file}.")

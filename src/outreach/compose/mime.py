@@ -14,13 +14,14 @@ from email.charset import Charset
 from email.utils import format_datetime, formataddr, parseaddr
 
 from outreach.compose.render import RenderedEmail
-from outreach.errors import HeaderInjectionError
+from outreach.errors import ContentError, HeaderInjectionError
 from outreach.ingest.addresses import ascii_address, ascii_domain
 from outreach.models import Contact
 from outreach.settings import Settings
 
 CRLF = "\r\n"
 _MAX_LINE = 78
+_MAX_HEADER_LINE = 998
 # UTF-8 bytes per encoded word: base64 of 36 bytes is 48 characters, so "Subject: " plus one
 # word stays under 78 columns.
 _WORD_BYTES = 36
@@ -85,6 +86,8 @@ class MessageWriter:
                 f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}{CRLF}',
             )
         )
+        if any(len(line) > _MAX_HEADER_LINE for line in head.split(CRLF)):
+            raise ContentError(f"{identifier}: a header line is over 998 bytes (RFC 5322)")
         return b"".join(
             (
                 head.encode("ascii"),

@@ -31,6 +31,9 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 raise InputError(f"{label(path)} looks like an Excel workbook; save it as CSV")
             if head.startswith(_UTF16_BOMS):
                 encoding = "utf-16"
+                handle.seek(0)
+                if not _decodes(handle, encoding):
+                    raise InputError(f"{label(path)} starts like UTF-16 but is not valid UTF-16")
             elif b"\x00" in head:
                 raise InputError(f"{label(path)} is not a text file (binary data); save it as CSV")
             else:
@@ -55,14 +58,21 @@ def detect_encoding(path: Path) -> tuple[str, str]:
 
 def _utf8_or_cp1252(handle: BinaryIO, head: bytes) -> str:
     """Strict UTF-8 (with or without BOM) if the whole file decodes, else Windows-1252."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    if not _decodes(handle, "utf-8"):
+        return "cp1252"
+    return "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8"
+
+
+def _decodes(handle: BinaryIO, encoding: str) -> bool:
+    """True when the whole file decodes strictly in `encoding`."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         while block := handle.read(1 << 20):
             decoder.decode(block)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8"
+        return False
+    return True
 
 
 def _has_text(path: Path, encoding: str) -> bool:
@@ -147,5 +157,10 @@ def scan(lines: Iterator[str], delimiter: str, path: Path) -> tuple[int, bool]:
 def lines(path: Path, encoding: str) -> Iterator[str]:
     """The file's physical lines, decoded; only CR, LF and CRLF end a line."""
     errors = LATIN1_FALLBACK if encoding == "cp1252" else "strict"
-    with path.open(encoding=encoding, errors=errors, newline="") as handle:
-        yield from handle
+    try:
+        with path.open(encoding=encoding, errors=errors, newline="") as handle:
+            yield from handle
+    except UnicodeDecodeError:  # the file changed since it was checked
+        raise InputError(f"{label(path)} is no longer valid {encoding}; did it change?") from None
+    except OSError as exc:
+        raise InputError(f"{label(path)} cannot be read: {exc.strerror or exc}") from None

@@ -2,9 +2,13 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from outreach.batch.journal import Journal
+from outreach.batch.layout import MANIFEST
 from outreach.batch.reader import Batch, ManifestEntry, read_draft
 from outreach.errors import InputError
+from outreach.send.binding import link_batch
 from outreach.send.ledger import Ledger
 from outreach.states import State
 
@@ -63,6 +67,7 @@ class ApprovalReport:
 
     changed: int = 0
     unchanged: dict[str, list[int]] = field(default_factory=dict)
+    refused: dict[int, str] = field(default_factory=dict)  # row -> why its draft cannot go
 
     def skip(self, state: str, row: int) -> None:
         """Note a draft left alone because of its state."""
@@ -109,21 +114,31 @@ def _each(
     change: Callable[[ManifestEntry, State], bool],
 ) -> ApprovalReport:
     """Apply `change` to each draft in one transaction; note the ones it left alone."""
+    link_batch(batch, ledger)
     ledger.enter(batch)
     entries = ledger.entries(draft.message_id for draft in batch.entries)
     report = ApprovalReport()
     with ledger.atomic():
         for draft in drafts:
             state = entries[draft.message_id].state
-            if change(draft, state):
+            try:
+                changed = change(draft, state)
+            except InputError as exc:  # this draft alone: the others are still decided
+                report.refused[draft.row] = str(exc)
+                continue
+            if changed:
                 report.changed += 1
             else:
                 report.skip(state, draft.row)
     return report
 
 
-def resolve(ledger: Ledger, message_id: str, *, sent: bool) -> str:
-    """Settle an `unknown` message: it did arrive (sent) or send it again (approved)."""
+def resolve(ledger: Ledger, message_id: str, *, sent: bool, folder: Path | None = None) -> str:
+    """Settle an `unknown` message: it did arrive (sent) or send it again (approved).
+
+    A resend is noted in the batch's journal too (`folder`, else where the ledger saw it),
+    which would otherwise keep the message from going again.
+    """
     key = message_id.strip()
     if not key.startswith("<"):
         key = f"<{key}>"
@@ -134,11 +149,16 @@ def resolve(ledger: Ledger, message_id: str, *, sent: bool) -> str:
         hint = " (approve it again to retry)" if entry.state == State.FAILED else ""
         raise InputError(f"message {key} is {entry.state}, not unknown{hint}")
     if sent:
-        ledger.move(
-            key, State.SENT, allowed_from=(State.UNKNOWN,), reply="confirmed as sent by a person"
-        )
+        reason = "confirmed as sent by a person"
+        ledger.move(key, State.SENT, allowed_from=(State.UNKNOWN,), reply=reason)
         return State.SENT
-    ledger.move(
-        key, State.APPROVED, allowed_from=(State.UNKNOWN,), reply="resend requested by a person"
-    )
+    batch_folder = folder or Path(entry.folder)
+    if not (batch_folder / MANIFEST).is_file():
+        raise InputError(
+            f"the batch folder of {key} is not at '{entry.folder}' any more: "
+            "give it with --batch DIR"
+        )
+    Journal(batch_folder).released(key, ledger.now())
+    reason = "resend requested by a person"
+    ledger.move(key, State.APPROVED, allowed_from=(State.UNKNOWN,), reply=reason)
     return State.APPROVED

@@ -48,6 +48,12 @@ _MIGRATIONS: tuple[str, ...] = (
     """,
     # The Date header a message was sent with (drafts are dated when they go).
     "ALTER TABLE messages ADD COLUMN date TEXT NOT NULL DEFAULT ''",
+    # The ledger's identity, which batches record; where each message's batch folder is.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('id', lower(hex(randomblob(16))));
+    ALTER TABLE messages ADD COLUMN folder TEXT NOT NULL DEFAULT ''
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -68,6 +74,7 @@ class Entry:
     reply: str
     updated: str
     date: str
+    folder: str
 
 
 def timestamp(moment: datetime) -> str:
@@ -98,7 +105,7 @@ class Ledger:
             self._prepare(readonly)
         except sqlite3.Error as exc:
             self._db.close()
-            raise LedgerError(f"ledger '{path}' is not usable: {exc}") from None
+            raise _problem(path, exc, "used") from None
         except BaseException:
             self._db.close()
             raise
@@ -162,7 +169,7 @@ class Ledger:
         except sqlite3.Error as exc:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-            raise LedgerError(f"ledger '{self.path}' cannot be written: {exc}") from None
+            raise _problem(self.path, exc, "written") from None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -181,7 +188,12 @@ class Ledger:
         try:
             return self._db.execute(query, parameters).fetchall()
         except sqlite3.Error as exc:
-            raise LedgerError(f"ledger '{self.path}' cannot be read: {exc}") from None
+            raise _problem(self.path, exc, "read") from None
+
+    @property
+    def identity(self) -> str:
+        """The ledger's own random id, made when it was created."""
+        return str(self._query("SELECT value FROM meta WHERE key = 'id'", ())[0][0])
 
     def get(self, message_id: str) -> Entry | None:
         """The entry for a Message-ID, if the ledger has it."""
@@ -229,18 +241,24 @@ class Ledger:
         """Add the batch's drafts not yet in the ledger as `drafted`; return how many were new."""
         now = timestamp(self.now())
         added = 0
+        folder = str(batch.folder.resolve())
         with self._transaction() as db:
             for draft in batch.entries:
                 cursor = db.execute(
                     "INSERT OR IGNORE INTO messages"
-                    " (message_id, batch, row, draft, recipient, state, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " (message_id, batch, row, draft, recipient, state, updated, folder)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (draft.message_id, batch.name, draft.row, draft.draft, draft.email.casefold(),
-                     State.DRAFTED, now),
+                     State.DRAFTED, now, folder),
                 )  # fmt: skip
                 if cursor.rowcount:
                     added += 1
                     self._event(db, draft.message_id, State.DRAFTED, "", now)
+                else:
+                    db.execute(
+                        "UPDATE messages SET folder = ? WHERE message_id = ? AND folder = ''",
+                        (folder, draft.message_id),
+                    )
         return added
 
     def move(
@@ -353,6 +371,17 @@ def backoff(attempts: int, base: timedelta = timedelta(minutes=5)) -> timedelta:
 
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(**{**dict(row), "state": State(row["state"])})
+
+
+def _problem(path: Path, exc: sqlite3.Error, doing: str) -> LedgerError:
+    """One line for a failed use of the ledger; a damaged file says how to recover it."""
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return LedgerError(
+            f"ledger '{path}' is damaged ({exc}): keep a copy, recover it with `sqlite3 {path} "
+            f".recover | sqlite3 recovered.db` and set OUTREACH_DB to recovered.db; each batch "
+            "folder's journal.txt lists what went to the server"
+        )
+    return LedgerError(f"ledger '{path}' cannot be {doing}: {exc}")
 
 
 def _reason(exc: BaseException) -> str:

@@ -6,15 +6,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from outreach.errors import LockedError
+from outreach.errors import LedgerError, LockedError
 
 
 @contextmanager
 def run_lock(db: Path) -> Iterator[None]:
-    """Hold the ledger's run lock; LockedError at once if another run has it."""
-    path = db.with_name(db.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the ledger's run lock; LockedError at once if another run has it.
+
+    The lock file sits beside the ledger's real file, so every path to one ledger (a symlink,
+    another relative path) meets the same lock.
+    """
+    real = db.resolve()
+    path = real.with_name(real.name + ".lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise LedgerError(f"cannot take the send lock {path}: {exc.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -3,20 +3,26 @@
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime
-from typing import NamedTuple
 
 from outreach.batch.date_header import dated
-from outreach.batch.reader import Batch, approved_bytes
-from outreach.errors import InputError, SmtpUnavailableError
+from outreach.batch.journal import REFUSED, Journal
+from outreach.batch.journal import SENT as SENT_LINE
+from outreach.batch.journal import UNKNOWN as UNKNOWN_LINE
+from outreach.batch.reader import Batch
+from outreach.errors import SmtpUnavailableError
 from outreach.ingest.addresses import ascii_address
+from outreach.send import plan
+from outreach.send.binding import open_ledger
+from outreach.send.decide import DUE, allowance, decide, outside_window
 from outreach.send.ledger import Clock, Entry, Ledger, backoff, utc_now
 from outreach.send.lock import run_lock
-from outreach.send.schedule import RateLimiter, SendWindow, daily_allowance, parse_window
+from outreach.send.report import Line, RunReport
+from outreach.send.schedule import RateLimiter, SendWindow, parse_window
 from outreach.send.smtp import Connection, Outcome, SenderRefusedError, connect
-from outreach.send.suppression import Suppressions, suppressions_in
+from outreach.send.suppression import suppressions_in
 from outreach.settings import Settings
 from outreach.states import State
 
@@ -24,7 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # temporary refusals before a message counts as failed (about two days)
 IDLE_CHECK = 20.0  # seconds unused after which the connection is checked before the next message
-DUE = (State.APPROVED, State.DEFERRED)
 Progress = Callable[[int, int], None]
 
 
@@ -39,44 +44,6 @@ class Runtime:
 
 
 @dataclass(frozen=True)
-class Line:
-    """One message's result in a run."""
-
-    row: int
-    message_id: str
-    recipient: str
-    result: str
-    detail: str
-
-
-class Decision(NamedTuple):
-    """What to do with a due message: send these bytes, or move it to `state` because of `reason`.
-
-    `state` is None for a message that is no longer due (approved, rejected or sent elsewhere).
-    """
-
-    raw: bytes | None
-    state: State | None = None
-    reason: str = ""
-
-
-def decide(batch: Batch, entry: Entry | None, suppressions: Suppressions) -> Decision:
-    """Whether a message may go now, as the ledger and its draft file say."""
-    if entry is None or entry.state not in DUE:
-        return Decision(None)
-    if suppressions.matches(entry.recipient):
-        return Decision(None, State.SUPPRESSED, "on the suppression list")
-    try:
-        raw = approved_bytes(batch.folder / entry.draft, entry.sha256)
-    except InputError as exc:
-        return Decision(None, State.DRAFTED, f"{exc}; approve it again")
-    if raw is None:
-        reason = "the draft changed after approval; review it and approve it again"
-        return Decision(None, State.DRAFTED, reason)
-    return Decision(raw)
-
-
-@dataclass(frozen=True)
 class _Change:
     """A message's new state, held in memory until the next commit (see _Run)."""
 
@@ -87,30 +54,6 @@ class _Change:
     at: datetime
     next_try: datetime | None = None
     attempt: bool = False
-
-
-@dataclass
-class RunReport:
-    """What a send run did (or, with dry_run, would do)."""
-
-    dry_run: bool = False
-    lines: list[Line] = field(default_factory=list)
-    recovered: list[str] = field(default_factory=list)
-    due: int = 0
-    left: int = 0
-    stopped: str = ""
-    paused: bool = False  # stopped by the window or the daily limit: expected, clears by itself
-
-    def count(self, result: str) -> int:
-        """How many messages ended this run with `result`."""
-        return sum(line.result == result for line in self.lines)
-
-    @property
-    def needs_attention(self) -> bool:
-        """Failed or unknown messages: a person has to look."""
-        return bool(self.recovered) or any(
-            x.result in (State.FAILED, State.UNKNOWN) for x in self.lines
-        )
 
 
 def send_batch(
@@ -127,60 +70,11 @@ def send_batch(
     runtime = runtime or Runtime(connect=lambda: connect(settings))
     window = parse_window(settings.send_window)
     if dry_run:
-        return _dry_run(batch, settings, runtime, window, max_messages)
+        return plan.dry_run(batch, settings, runtime.now, window, max_messages)
     per_minute = settings.rate if rate is None else rate
-    with run_lock(settings.db), Ledger(settings.db, now=runtime.now) as ledger:
+    with open_ledger(batch, settings.db, now=runtime.now) as ledger, run_lock(settings.db):
         run = _Run(batch, settings, runtime, ledger, window, per_minute, progress)
         return run.go(max_messages)
-
-
-def _allowance(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
-    """Messages the daily limit still allows over the rolling 24 hours (None: no limit)."""
-    since = runtime.now() - timedelta(hours=24)
-    return daily_allowance(settings.daily_limit, ledger.delivered_since(since))
-
-
-def _outside_window(window: SendWindow | None, now: datetime) -> str:
-    """Why now is outside the sending window, or '' when sending may go on."""
-    if window is None or window.contains(now):
-        return ""
-    opening = window.next_opening(now)
-    return f"outside the sending window ({window.text}); it opens {opening:%a %Y-%m-%d %H:%M}"
-
-
-def _dry_run(
-    batch: Batch,
-    settings: Settings,
-    runtime: Runtime,
-    window: SendWindow | None,
-    max_messages: int | None,
-) -> RunReport:
-    """What a run would do now, from a read-only look at the ledger; nothing is written."""
-    report = RunReport(dry_run=True)
-    if not settings.db.is_file():
-        return report  # no ledger yet: nothing has been approved
-    with Ledger(settings.db, now=runtime.now, readonly=True) as ledger:
-        queue = ledger.due(batch.message_ids())
-        suppressions = suppressions_in(ledger)
-        allowance = _allowance(ledger, settings, runtime)
-    report.due = len(queue)
-    if stop := _outside_window(window, runtime.now()):
-        report.stopped, report.paused, report.left = stop, True, len(queue)
-        return report
-    budget = min(x for x in (max_messages, allowance, len(queue)) if x is not None)
-    would_send = 0
-    for entry in queue:
-        if would_send >= budget:
-            break
-        decision = decide(batch, entry, suppressions)
-        if decision.raw is None:
-            line = Line(entry.row, entry.message_id, entry.recipient, "would skip", decision.reason)
-        else:
-            line = Line(entry.row, entry.message_id, entry.recipient, "would send", entry.state)
-            would_send += 1
-        report.lines.append(line)
-    report.left = len(queue) - len(report.lines)
-    return report
 
 
 class _Run:
@@ -214,6 +108,8 @@ class _Run:
         self.last_used = 0.0
         self.pending: list[_Change] = []
         self.suppressions = suppressions_in(ledger)
+        self.journal = Journal(batch.folder)
+        self.gone = self.journal.gone()
 
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
@@ -225,7 +121,7 @@ class _Run:
         ledger.enter(self.batch)
         queue = ledger.due(self.batch.message_ids())
         report.due = len(queue)
-        allowance = _allowance(ledger, self.settings, self.runtime)
+        allowance = _allowance_now(ledger, self.settings, self.runtime)
         attempted = losses = 0
         try:
             for done, queued in enumerate(queue):
@@ -239,7 +135,7 @@ class _Run:
                     break
                 # Read again: `approve` or `reject` may have changed it since the run began.
                 entry = ledger.get(queued.message_id)
-                decision = decide(self.batch, entry, self.suppressions)
+                decision = decide(self.batch, entry, self.suppressions, self.gone)
                 if entry is None or decision.raw is None:
                     if entry is not None and decision.state is not None:
                         self._record(entry, decision.state, decision.reason, DUE)
@@ -277,7 +173,7 @@ class _Run:
     def _stop_reason(self, allowance: int | None) -> str:
         if allowance is not None and allowance <= 0:
             return f"daily limit of {self.settings.daily_limit} messages in 24 hours reached"
-        return _outside_window(self.window, self.runtime.now())
+        return outside_window(self.window, self.runtime.now())
 
     def _ready(self) -> bool:
         """Wait for the rate limiter, then make sure of a connection; False if none can be had."""
@@ -307,13 +203,17 @@ class _Run:
             # Rejected, or approved again with other bytes, since it was read: leave it alone.
             self._line(entry, "skipped", "its state changed during the run")
             return None
+        self.journal.went(entry.message_id, moment)
         try:
             outcome = self.connection.deliver(self.sender, entry.recipient, dated(raw, moment))
         except SenderRefusedError:
             retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
             reason = "not sent: the server refused the sender"
             self._record(entry, entry.state, reason, (State.SENDING,), next_try=retry)
+            self.journal.ended(entry.message_id, REFUSED, self.runtime.now())
             raise
+        ending = {State.SENT: SENT_LINE, State.UNKNOWN: UNKNOWN_LINE}.get(outcome.kind, REFUSED)
+        self.journal.ended(entry.message_id, ending, self.runtime.now())
         if outcome.kind == State.DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
             outcome = Outcome(State.FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
         next_try = None
@@ -374,3 +274,7 @@ class _Run:
         log.log(
             level, "%s row %d %s %s: %s", result, line.row, line.recipient, line.message_id, detail
         )
+
+
+def _allowance_now(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
+    return allowance(ledger, settings, runtime.now())

@@ -6,6 +6,7 @@ import ssl
 from dataclasses import dataclass
 
 from outreach.errors import SettingsError, SmtpConfigError, SmtpUnavailableError
+from outreach.ingest.addresses import ascii_address
 from outreach.settings import Settings
 from outreach.states import State
 
@@ -44,11 +45,18 @@ class Connection:
         server could have the message.
         """
         smtp = self._smtp
+        recipient = ascii_address(recipient)
+        utf8 = not recipient.isascii()  # a local part beyond ASCII (RFC 6531)
+        if utf8 and not smtp.has_extn("smtputf8"):
+            reply = f"the address {recipient} needs SMTPUTF8, which the server does not offer"
+            return Outcome(FAILED, reply)
+        smtp.command_encoding = "utf-8" if utf8 else "ascii"
+        options = " SMTPUTF8" if utf8 else ""
         try:
             if smtp.has_extn("pipelining"):
-                refused = self._envelope_pipelined(sender, recipient)
+                refused = self._envelope_pipelined(sender, recipient, options)
             else:
-                refused = self._envelope(sender, recipient)
+                refused = self._envelope(sender, recipient, options)
             if refused is not None:
                 return refused
             smtp.send(_dot_stuffed(raw))
@@ -57,22 +65,27 @@ class Connection:
             return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
         return self._final_reply()
 
-    def _envelope(self, sender: str, recipient: str) -> Outcome | None:
-        """MAIL, RCPT and DATA one by one; None once the server waits for the message."""
-        smtp = self._smtp
-        # docmd, not smtp.mail and smtp.rcpt: both addresses are plain addr-specs already
-        # (as the pipelined group sends them), and smtplib's quoteaddr parses them again.
-        code, reply = smtp.docmd("MAIL", f"FROM:<{sender}>")
-        if code == 421:
-            return self._refused(code, reply, at_rcpt=False)
-        if code >= 500:
+    def _check_sender(self, code: int, reply: bytes, sender: str) -> None:
+        """SenderRefusedError for a permanent refusal of MAIL FROM, which no message can pass.
+
+        552 is the exception (RFC 5321 4.5.3.1.10, RFC 1870): the message is too large, which
+        is this message's problem, so it fails alone and the run goes on.
+        """
+        if code >= 500 and code != 552:
             self.close()
             raise SenderRefusedError(
                 f"the server refused the sender {sender}: {_reply(code, reply)}"
             )
+
+    def _envelope(self, sender: str, recipient: str, options: str) -> Outcome | None:
+        """MAIL, RCPT and DATA one by one; None once the server waits for the message."""
+        smtp = self._smtp
+        # docmd, not smtp.mail and smtp.rcpt: both addresses are plain addr-specs already
+        # (as the pipelined group sends them), and smtplib's quoteaddr parses them again.
+        code, reply = smtp.docmd("MAIL", f"FROM:<{sender}>{options}")
+        self._check_sender(code, reply, sender)
         if code != 250:
-            self._reset()
-            return Outcome(DEFERRED, _reply(code, reply), usable=smtp.sock is not None)
+            return self._refused(code, reply, at_rcpt=False)
         code, reply = smtp.docmd("RCPT", f"TO:<{recipient}>")
         if code not in (250, 251):
             return self._refused(code, reply, at_rcpt=True)
@@ -81,17 +94,15 @@ class Connection:
             return self._refused(code, reply, at_rcpt=False)
         return None
 
-    def _envelope_pipelined(self, sender: str, recipient: str) -> Outcome | None:
+    def _envelope_pipelined(self, sender: str, recipient: str, options: str) -> Outcome | None:
         """MAIL, RCPT and DATA in one write (RFC 2920): one round trip instead of three."""
         smtp = self._smtp
-        smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+        smtp.send(f"MAIL FROM:<{sender}>{options}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
         mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
         if data[0] == 354 and (mail[0] != 250 or rcpt[0] not in (250, 251)):
             smtp.send(b".\r\n")  # end the empty message the server is waiting for
             smtp.getreply()
-        if mail[0] >= 500 and mail[0] != 552:
-            self.close()
-            raise SenderRefusedError(f"the server refused the sender {sender}: {_reply(*mail)}")
+        self._check_sender(*mail, sender)
         if mail[0] != 250:
             return self._refused(*mail, at_rcpt=False)
         if rcpt[0] not in (250, 251):

@@ -3,9 +3,11 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from outreach.batch.journal import Journal, read_link
 from outreach.batch.reader import Batch, approved_bytes
 from outreach.errors import InputError
-from outreach.send.ledger import Entry, Ledger
+from outreach.send.binding import open_ledger
+from outreach.send.ledger import Entry
 from outreach.states import State
 
 NEXT_STEPS = {
@@ -16,6 +18,8 @@ NEXT_STEPS = {
     "look in the account's Sent folder or ask the recipient, then `outreach resolve ID --sent` or "
     "`outreach resolve ID --resend`",
     "changed": "the draft changed after approval: review it and approve it again",
+    "journal": "the ledger does not know it was sent (was the ledger lost or replaced?): it "
+    "is never sent again by itself; check the Sent folder, then `outreach resolve ID --sent`",
 }
 
 
@@ -43,14 +47,22 @@ class BatchStatus:
 def batch_status(batch: Batch, db: Path) -> BatchStatus:
     """The state of every draft in `batch`, read without changing the ledger."""
     entries: dict[str, Entry] = {}
-    if db.is_file():
-        with Ledger(db, readonly=True) as ledger:
+    if db.is_file() or read_link(batch.folder) is not None:
+        with open_ledger(batch, db, readonly=True) as ledger:
             entries = ledger.entries(batch.message_ids())
+    gone = Journal(batch.folder).gone()
     status = BatchStatus(batch.name, counts=dict.fromkeys(State, 0))
     for draft in batch.entries:
         entry = entries.get(draft.message_id)
         state = entry.state if entry else State.DRAFTED
         status.counts[state] += 1
+        went = gone.get(draft.message_id)
+        if went is not None and state not in (State.SENDING, State.SENT, State.UNKNOWN):
+            reason = f"the batch's journal says it went to the server at {went.at[:19]}"
+            status.attention.append(
+                Attention(draft.row, draft.message_id, draft.email, "journal", reason, "")
+            )
+            continue
         if entry is None:
             continue
         if state in (State.FAILED, State.DEFERRED, State.UNKNOWN):

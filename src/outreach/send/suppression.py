@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from outreach.errors import InputError
+from outreach.files import atomic_open
 from outreach.ingest.addresses import ascii_domain
 from outreach.send.ledger import Ledger
 
@@ -121,3 +122,15 @@ def import_file(ledger: Ledger, path: Path) -> ImportReport:
                 report.problems.append(f"{path}:{number}: {exc}")
     report.added = ledger.add_suppressions(entries, f"import {path.name}")
     return report
+
+
+def export_file(ledger: Ledger, path: Path) -> int:
+    """Write every entry, one a line, with a comment saying what the file is; return how many."""
+    entries = [entry for entry, _added, _source in ledger.suppression_entries()]
+    text = "# outreach opt-out list: `outreach suppress import` reads it back\n"
+    try:
+        with atomic_open(path, "w") as handle:
+            handle.write(text + "".join(f"{entry}\n" for entry in entries))
+    except OSError as exc:
+        raise InputError(f"cannot write '{path}': {exc.strerror}") from None
+    return len(entries)
