@@ -63,6 +63,7 @@ class Journal:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / JOURNAL
+        self._fd: int | None = None
 
     def gone(self) -> dict[str, Gone]:
         """The messages that went to a server and were not given back since."""
@@ -101,12 +102,27 @@ class Journal:
     def _append(self, message_id: str, state: str, at: datetime, *, sync: bool) -> None:
         line = f"{at.isoformat()}\t{message_id}\t{state}\n".encode()
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                if sync:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
+            if self._fd is None:  # kept open for a run's many lines
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(self._fd, line)
+            if sync:
+                os.fsync(self._fd)
         except OSError as exc:
             raise LedgerError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        """Close the file (what was written is on disk once a later line synced it, or now)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                raise LedgerError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+            finally:
+                os.close(fd)
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

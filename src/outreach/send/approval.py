@@ -158,7 +158,8 @@ def resolve(ledger: Ledger, message_id: str, *, sent: bool, folder: Path | None 
             f"the batch folder of {key} is not at '{entry.folder}' any more: "
             "give it with --batch DIR"
         )
-    Journal(batch_folder).released(key, ledger.now())
+    with Journal(batch_folder) as journal:
+        journal.released(key, ledger.now())
     reason = "resend requested by a person"
     ledger.move(key, State.APPROVED, allowed_from=(State.UNKNOWN,), reply=reason)
     return State.APPROVED

@@ -166,6 +166,7 @@ class _Run:
             finally:
                 if self.connection is not None:
                     self.connection.close()
+                self.journal.close()
         if self.progress:
             self.progress(len(queue) - report.left, len(queue))
         return report
