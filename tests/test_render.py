@@ -171,3 +171,17 @@ def test_template_names_come_from_the_content(tmp_path: Path, settings: Settings
     renderer = Renderer(folder, settings)
     assert renderer.render(contact(), kind("media"), "en").subject == "Hello from Beispiel e.V."
     assert renderer.render(contact(), kind("media"), "de").subject.startswith("Zusammenarbeit")
+
+
+def test_a_template_whose_text_premailer_would_rewrite_falls_back_too(
+    tmp_path: Path, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Inlined ahead of time, premailer would escape the "&" inside the Jinja expression.
+    folder = edited_templates(
+        tmp_path, "body.html.j2", lambda text: text.replace('join(" ")', 'join(" & ")')
+    )
+    with caplog.at_level("WARNING", logger="outreach.compose.render"):
+        renderer = Renderer(folder, settings)
+    assert len(caplog.records) == 1
+    html = renderer.render(contact(), kind("media"), "en").html
+    assert " &amp; " in html and "&amp;amp;" not in html

@@ -6,7 +6,7 @@ from datetime import datetime
 from email.utils import format_datetime
 
 # A Date header line with its folded continuation lines, at the start of a header line.
-_DATE = re.compile(rb"(?:^|(?<=\n))Date:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE)
+_DATE = re.compile(rb"(?:^|(?<=\n))Date[ \t]*:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE)
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:

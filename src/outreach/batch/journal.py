@@ -87,6 +87,15 @@ class Journal:
             mid: Gone(state, went.get(mid, "")) for mid, state in last.items() if state in _GONE
         }
 
+    def open(self) -> None:
+        """Open the file for a run's lines now, so that a journal that cannot be written stops
+        the run before its first claim."""
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise LedgerError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+
     def went(self, message_id: str, at: datetime) -> None:
         """The message goes to the server now: on disk before its first command."""
         self._append(message_id, WENT, at, sync=True)
@@ -101,9 +110,9 @@ class Journal:
 
     def _append(self, message_id: str, state: str, at: datetime, *, sync: bool) -> None:
         line = f"{at.isoformat()}\t{message_id}\t{state}\n".encode()
+        self.open()  # kept open for a run's many lines
+        assert self._fd is not None
         try:
-            if self._fd is None:  # kept open for a run's many lines
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             os.write(self._fd, line)
             if sync:
                 os.fsync(self._fd)

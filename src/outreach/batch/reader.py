@@ -16,7 +16,7 @@ from outreach.batch.date_header import approval_digest
 from outreach.batch.layout import MANIFEST, META
 from outreach.errors import InputError
 from outreach.files import from_spreadsheet
-from outreach.ingest.addresses import valid_address
+from outreach.ingest.addresses import bare_address, valid_address
 
 MAX_DRAFT = 10_000_000  # bytes: a draft is a few kB; anything this large is not one
 
@@ -115,7 +115,10 @@ def read_draft(path: Path) -> DraftFile:
     The header is read as strictly as a mail server might read it loosely: only CRLF ends a
     line, folded lines are joined, a name may have white space before its colon.
     """
-    raw = _read(path)
+    return _checked(_read(path), path)
+
+
+def _checked(raw: bytes, path: Path) -> DraftFile:
     fields = _header_fields(raw, f"draft '{path}'")
     for name, _value in fields:
         if name in _RECIPIENT_HEADERS:
@@ -126,8 +129,12 @@ def read_draft(path: Path) -> DraftFile:
     recipients = [address for _name, address in getaddresses(to)]
     if len(to) != 1 or len(recipients) != 1 or "@" not in recipients[0]:
         raise InputError(f"draft '{path}' must have exactly one address in one To header")
+    address = recipients[0]
+    if bare_address(address) != address or not address.isprintable():
+        reason = "it has invisible or control characters"
+        raise InputError(f"draft '{path}': To is not one plain address: {reason}")
     try:
-        valid_address(recipients[0])
+        valid_address(address)
     except ValueError as exc:
         raise InputError(f"draft '{path}': To is not one plain address: {exc}") from None
     message_id = next((value.strip() for name, value in fields if name == "message-id"), "")
@@ -166,11 +173,16 @@ def approved_bytes(path: Path, digest: str) -> bytes | None:
     """The draft's bytes if they are what was approved (`digest`), else None.
 
     No headers are parsed: approval ran read_draft's checks on the very bytes it pinned with
-    this digest, so the same bytes pass them again. InputError when the file cannot be read.
+    this digest, so the same bytes pass them again (a changed Date header goes: the run writes
+    its own). InputError when the file cannot be read.
     """
     raw = _read(path)
-    # An approval recorded before the Date was set at sending pinned every byte, Date too.
-    if approval_digest(raw) == digest or hashlib.sha256(raw).hexdigest() == digest:
+    if approval_digest(raw) == digest:
+        return raw
+    # An approval recorded before the Date was set at sending pinned every byte, Date too; the
+    # checks of that time were fewer, so today's run on those bytes now.
+    if hashlib.sha256(raw).hexdigest() == digest:
+        _checked(raw, path)
         return raw
     return None
 

@@ -28,6 +28,11 @@ def styles(html: str) -> list[tuple[str, str]]:
     return [(str(element.tag), element.get("style", "")) for element in root.iter()]
 
 
-def same_styles(first: str, second: str) -> bool:
-    """True when both HTML documents have the same elements with the same styles."""
-    return styles(first) == styles(second)
+def same_document(first: str, second: str) -> bool:
+    """True when both HTML documents parse to the same elements, attributes, styles and text."""
+    import lxml.html
+
+    def canonical(html: str) -> bytes:
+        return bytes(lxml.html.tostring(lxml.html.document_fromstring(html), encoding="utf-8"))
+
+    return canonical(first) == canonical(second)

@@ -11,7 +11,7 @@ import jinja2
 
 from outreach.compose.content import Content, Templates, load_content
 from outreach.compose.greeting import greeting
-from outreach.compose.inline import inline_css, same_styles
+from outreach.compose.inline import inline_css, same_document
 from outreach.compose.person import Person, parse_person
 from outreach.errors import ContentError
 from outreach.models import Classification, Contact
@@ -28,7 +28,9 @@ _GERMAN_LOWERCASE_OPENERS = frozenset(
     "es gerne gestern heute ich im in kürzlich mit nach neulich seit unser unsere vielen "
     "vor wie wir zu zum zur".split()
 )
-# A row with every field filled, to check that a template's CSS can be inlined ahead of time.
+# Rows with every field filled and with none, to check that a template's CSS can be inlined
+# ahead of time.
+_BARE = Contact(row=3, email="info@example.org", organisation="Beispiel")
 _SAMPLE = Contact(
     row=2, email="kim.muster@example.org", organisation="Muster & Söhne „Zukunft“ e.V.",
     contact_name="Dr. Kim Muster", salutation="Frau", title="Dr.", country="Deutschland",
@@ -65,14 +67,17 @@ class _Html:
             return self._inlined.render(context)
         return inline_css(self._template.render(context))
 
-    def check(self, context: dict[str, Any], name: str) -> None:
-        """Fall back to premailer per email unless both ways give the same styles."""
-        expected = inline_css(self._template.render(context))  # the template's own errors raise
-        try:
-            inlined = self._inlined.render(context) if self._inlined is not None else None
-        except jinja2.TemplateError:
-            inlined = None
-        if inlined is not None and same_styles(inlined, expected):
+    def check(self, samples: list[dict[str, Any]], name: str) -> None:
+        """Fall back to premailer per email unless both ways give the same document."""
+        for context in samples:
+            expected = inline_css(self._template.render(context))  # the template's errors raise
+            try:
+                inlined = self._inlined.render(context) if self._inlined is not None else None
+            except jinja2.TemplateError:
+                inlined = None
+            if inlined is None or not same_document(inlined, expected):
+                break
+        else:
             return
         log.warning(
             "%s: its CSS cannot be inlined once for all emails; premailer runs for each email", name
@@ -113,9 +118,12 @@ class Renderer:
             if names not in loaded:
                 loaded[names] = self._load(names, templates)
                 html = loaded[names].html
-                sample = self.context(_SAMPLE, _sample(), language)
+                samples = [
+                    {**self.context(contact, _sample(), language), "subject": "Sample"}
+                    for contact in (_SAMPLE, _BARE)
+                ]
                 try:
-                    html.check({**sample, "subject": "Sample"}, names.html)
+                    html.check(samples, names.html)
                 except jinja2.TemplateError as exc:
                     raise ContentError(f"{names.html}: {exc}") from None
             self._parts[language] = loaded[names]

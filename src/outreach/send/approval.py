@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outreach.batch.journal import Journal
+from outreach.batch.journal import SENT, Journal
 from outreach.batch.layout import MANIFEST
 from outreach.batch.reader import Batch, ManifestEntry, read_draft
 from outreach.errors import InputError
@@ -91,6 +91,7 @@ def approve(ledger: Ledger, batch: Batch, drafts: Iterable[ManifestEntry]) -> Ap
             reply="approved",
             sha256=current.digest,
             recipient=current.recipient,
+            restart=True,
         )
 
     return _each(ledger, batch, drafts, approve_one)
@@ -159,6 +160,11 @@ def resolve(ledger: Ledger, message_id: str, *, sent: bool, folder: Path | None 
             "give it with --batch DIR"
         )
     with Journal(batch_folder) as journal:
+        went = journal.gone().get(key)
+        if went is not None and went.state == SENT:
+            raise InputError(
+                f"the batch's journal says the server accepted {key} at {went.at[:19]}: use --sent"
+            )
         journal.released(key, ledger.now())
     reason = "resend requested by a person"
     ledger.move(key, State.APPROVED, allowed_from=(State.UNKNOWN,), reply=reason)

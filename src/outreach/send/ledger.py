@@ -254,11 +254,13 @@ class Ledger:
                 if cursor.rowcount:
                     added += 1
                     self._event(db, draft.message_id, State.DRAFTED, "", now)
-                else:
+                else:  # drafted again: the file may have a new name (the organisation's changed)
                     db.execute(
-                        "UPDATE messages SET folder = ? WHERE message_id = ? AND folder = ''",
-                        (folder, draft.message_id),
-                    )
+                        "UPDATE messages SET draft = ?, row = ?, folder = ? WHERE message_id = ?"
+                        " AND (draft != ? OR row != ? OR folder != ?)",
+                        (draft.draft, draft.row, folder, draft.message_id,
+                         draft.draft, draft.row, folder),
+                    )  # fmt: skip
         return added
 
     def move(
@@ -273,6 +275,7 @@ class Ledger:
         recipient: str | None = None,
         date: str | None = None,
         attempt: bool = False,
+        restart: bool = False,
         at: datetime | None = None,
         if_sha256: str | None = None,
     ) -> bool:
@@ -295,6 +298,8 @@ class Ledger:
             values.append(date)
         if attempt:
             sets.append("attempts = attempts + 1")
+        if restart:  # a person approved it again: its tries count from zero
+            sets.append("attempts = 0")
         marks = ",".join("?" * len(allowed_from))
         where = f"message_id = ? AND state IN ({marks})"
         conditions: list[object] = [message_id, *allowed_from]

@@ -54,6 +54,7 @@ class _Change:
     at: datetime
     next_try: datetime | None = None
     attempt: bool = False
+    if_sha256: str | None = None  # only while this is still the approved digest
 
 
 def send_batch(
@@ -113,8 +114,13 @@ class _Run:
 
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
-        report.recovered = ledger.recover_interrupted()
-        for message_id in report.recovered:
+        self.journal.open()
+        for message_id in ledger.recover_interrupted():
+            if (went := self.gone.get(message_id)) and went.state == SENT_LINE:
+                reason = "the server accepted it (250), as the batch's journal recorded"
+                ledger.move(message_id, State.SENT, allowed_from=(State.UNKNOWN,), reply=reason)
+                continue
+            report.recovered.append(message_id)
             log.warning(
                 "unknown %s: a run ended while sending it; see `outreach status`", message_id
             )
@@ -138,7 +144,10 @@ class _Run:
                 decision = decide(self.batch, entry, self.suppressions, self.gone)
                 if entry is None or decision.raw is None:
                     if entry is not None and decision.state is not None:
-                        self._record(entry, decision.state, decision.reason, DUE)
+                        # An approval that lands before the commit wins over this decision.
+                        self._record(
+                            entry, decision.state, decision.reason, DUE, if_sha256=entry.sha256
+                        )
                     continue
                 if not self._ready():
                     break
@@ -234,10 +243,13 @@ class _Run:
         *,
         next_try: datetime | None = None,
         attempt: bool = False,
+        if_sha256: str | None = None,
     ) -> None:
         """Note a message's new state; it is committed with the next claim or sooner."""
         at = self.runtime.now()
-        change = _Change(entry.message_id, state, reason, allowed_from, at, next_try, attempt)
+        change = _Change(
+            entry.message_id, state, reason, allowed_from, at, next_try, attempt, if_sha256
+        )
         self.pending.append(change)
         self._line(entry, state, reason)
 
@@ -261,6 +273,7 @@ class _Run:
                     next_try=change.next_try,
                     attempt=change.attempt,
                     at=change.at,
+                    if_sha256=change.if_sha256,
                 )
             claimed = claim is not None and self.ledger.move(
                 claim.message_id, State.SENDING, allowed_from=DUE, if_sha256=claim.sha256, date=date

@@ -60,7 +60,7 @@ class Connection:
             if refused is not None:
                 return refused
             smtp.send(_dot_stuffed(raw))
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # a drop, or a reply smtplib refuses
             self.close()
             return Outcome(DEFERRED, f"connection lost before the message was sent: {exc}", False)
         return self._final_reply()
@@ -115,7 +115,7 @@ class Connection:
         """The reply to the final dot: a lost connection now means the server may have it."""
         try:
             code, reply = self._smtp.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # a drop, or a reply smtplib refuses
             self.close()
             return Outcome(UNKNOWN, f"connection lost after the message was sent: {exc}", False)
         if code == 250:
