@@ -99,8 +99,10 @@ def main() -> int:
             assert outreach("approve", str(folder), "--all", env=env, cwd=work).returncode == 0
             with recorder.lock:
                 recorder.delivered.clear()
-            process = subprocess.Popen([str(OUTREACH), "send", str(folder), "--quiet"], env=env,
-                                       cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            process = subprocess.Popen(
+                [str(OUTREACH), "send", str(folder), "--quiet"],
+                env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
             after = rng.uniform(0.2, 1.8)
             time.sleep(after)
             process.send_signal(signal.SIGKILL)
