@@ -1,5 +1,6 @@
 """Compose a batch's chunks in worker processes, results in input order."""
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -47,6 +48,9 @@ def _start(spec: BatchSpec) -> None:
     global _composer
     if _composer is None or _composer.spec != spec:
         _composer = Composer(spec)
+    # What the worker holds now (modules, pandas, templates, rules) lives as long as it does:
+    # left out of the collector's passes, which otherwise walk all of it again and again.
+    gc.freeze()
 
 
 def _compose(number: int, chunk: list[Contact]) -> list[ReviewEntry]:
