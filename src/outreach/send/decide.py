@@ -35,11 +35,13 @@ def decide(
     if entry is None or entry.state not in DUE:
         return Decision(None)
     if went := gone.get(entry.message_id):
-        accepted = "accepted" if went.state == SENT_LINE else "may have"
+        accepted = went.state == SENT_LINE
+        settle = "--sent" if accepted else "--sent` or `--resend"
         reason = (
             f"the batch's journal says it went to the server at {went.at[:19]} (the server "
-            f"{accepted} it), which this ledger did not know: was the ledger lost or replaced? "
-            "It is not sent again; `outreach resolve ID --sent` or `--resend` settles it"
+            f"{'accepted' if accepted else 'may have'} it), which this ledger did not know: was "
+            f"the ledger lost or replaced? It is not sent again; `outreach resolve ID {settle}` "
+            "settles it"
         )
         return Decision(None, State.UNKNOWN, reason)
     if suppressions.matches(entry.recipient):

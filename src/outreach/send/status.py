@@ -18,8 +18,9 @@ NEXT_STEPS = {
     "look in the account's Sent folder or ask the recipient, then `outreach resolve ID --sent` or "
     "`outreach resolve ID --resend`",
     "changed": "the draft changed after approval: review it and approve it again",
-    "journal": "the ledger does not know it was sent (was the ledger lost or replaced?): it "
-    "is never sent again by itself; check the Sent folder, then `outreach resolve ID --sent`",
+    "journal": "the ledger does not know it went (was the ledger lost or replaced?): it is "
+    "never sent again; the next `outreach send` marks it unknown, then check the Sent folder and "
+    "`outreach resolve ID --sent` (or `--resend` if it never arrived)",
 }
 
 
