@@ -76,6 +76,13 @@ def serve(mode: str, certs: Certificates | None, *, smtputf8: bool = False) -> I
         controller.stop()
 
 
+def serve_in_mode(certs: Certificates, pipelining: bool) -> Iterator[Server]:
+    """A STARTTLS server that offers PIPELINING or not (fixtures run tests in both modes)."""
+    for running in serve("starttls", certs):
+        running.handler.script.pipelining = pipelining
+        yield running
+
+
 def make_batch(folder: Path, settings: Settings, count: int, name: str = "b1") -> Batch:
     """Draft `count` contacts (person1@example.org …) into folder/name with the real pipeline."""
     contacts = folder / f"{name}.csv"

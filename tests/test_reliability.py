@@ -15,7 +15,7 @@ from outreach.batch.reader import Batch
 from outreach.errors import LedgerError, LockedError, SettingsError
 from outreach.send.lock import run_lock
 from outreach.settings import load_settings
-from sendkit import Server, make_batch, serve
+from sendkit import Server, make_batch, serve, serve_in_mode
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +25,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 
 @pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
 def server(certs: Certificates, request: pytest.FixtureRequest) -> Iterator[Server]:
-    for running in serve("starttls", certs):
-        running.handler.script.pipelining = request.param
-        yield running
+    yield from serve_in_mode(certs, request.param)
 
 
 def drafted(tmp_path: Path, server: Server, count: int, db: str = "outreach.db") -> Batch:
@@ -503,21 +501,28 @@ def test_a_date_header_with_space_before_its_colon_is_replaced_not_doubled(
     assert len(email.message_from_bytes(delivery.content).get_all("Date")) == 1
 
 
-def test_a_killed_run_whose_journal_saw_the_250_records_sent(
-    tmp_path: Path, server: Server
-) -> None:
+def accepted_then_left_in(state: str, tmp_path: Path, server: Server) -> tuple[Batch, str]:
+    """One approved message that the journal saw accepted, left in `state` in the ledger."""
     from datetime import UTC, datetime
 
     from outreach.batch.journal import Journal
+    from outreach.states import State
 
     batch = drafted(tmp_path, server, 1)
     cli(tmp_path, server, "approve", str(batch.folder), "--all")
     (message_id,) = batch.message_ids()
     with closing(sqlite3.connect(tmp_path / "outreach.db")) as connection, connection:
-        connection.execute("UPDATE messages SET state = 'sending'")  # killed after the 250
+        connection.execute("UPDATE messages SET state = ?", (state,))
     with Journal(batch.folder) as journal:
         journal.went(message_id, datetime.now(UTC))
-        journal.ended(message_id, "sent", datetime.now(UTC))
+        journal.ended(message_id, State.SENT, datetime.now(UTC))
+    return batch, message_id
+
+
+def test_a_killed_run_whose_journal_saw_the_250_records_sent(
+    tmp_path: Path, server: Server
+) -> None:
+    batch, _ = accepted_then_left_in("sending", tmp_path, server)  # killed after the 250
     assert cli(tmp_path, server, "send", str(batch.folder)).returncode == 0
     assert "1 sent" in cli(tmp_path, server, "status", str(batch.folder)).stdout
     assert server.handler.deliveries == []
@@ -526,18 +531,7 @@ def test_a_killed_run_whose_journal_saw_the_250_records_sent(
 def test_resend_is_refused_when_the_journal_says_the_server_accepted_it(
     tmp_path: Path, server: Server
 ) -> None:
-    from datetime import UTC, datetime
-
-    from outreach.batch.journal import Journal
-
-    batch = drafted(tmp_path, server, 1)
-    cli(tmp_path, server, "approve", str(batch.folder), "--all")
-    (message_id,) = batch.message_ids()
-    with closing(sqlite3.connect(tmp_path / "outreach.db")) as connection, connection:
-        connection.execute("UPDATE messages SET state = 'unknown'")
-    with Journal(batch.folder) as journal:
-        journal.went(message_id, datetime.now(UTC))
-        journal.ended(message_id, "sent", datetime.now(UTC))
+    _, message_id = accepted_then_left_in("unknown", tmp_path, server)
     error = one_line(cli(tmp_path, server, "resolve", message_id, "--resend"), 2)
     assert "use --sent" in error
 

@@ -22,7 +22,18 @@ from outreach.send.smtp import Connection, connect
 from outreach.send.status import batch_status
 from outreach.send.suppression import add as suppress
 from outreach.settings import Settings
-from sendkit import START, FakeTime, Server, as_sent, make_batch, on_disk, run, serve, states
+from sendkit import (
+    START,
+    FakeTime,
+    Server,
+    as_sent,
+    make_batch,
+    on_disk,
+    run,
+    serve,
+    serve_in_mode,
+    states,
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +43,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 
 @pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
 def server(certs: Certificates, request: pytest.FixtureRequest) -> Iterator[Server]:
-    for running in serve("starttls", certs):
-        running.handler.script.pipelining = request.param
-        yield running
+    yield from serve_in_mode(certs, request.param)
 
 
 @pytest.fixture

@@ -8,12 +8,14 @@ again, whatever a ledger says.
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from outreach.errors import LedgerError
 from outreach.files import atomic_write_bytes
+from outreach.states import State
 
 LEDGER_LINK = "ledger.json"
 JOURNAL = "journal.txt"
@@ -100,9 +102,10 @@ class Journal:
         """The message goes to the server now: on disk before its first command."""
         self._append(message_id, WENT, at, sync=True)
 
-    def ended(self, message_id: str, state: str, at: datetime) -> None:
-        """How it went: SENT, UNKNOWN, or REFUSED (the server does not have it)."""
-        self._append(message_id, state, at, sync=False)  # on disk with the next claim
+    def ended(self, message_id: str, outcome: State, at: datetime) -> None:
+        """How it went: sent, unknown, or anything else (the server does not have it)."""
+        line = {State.SENT: SENT, State.UNKNOWN: UNKNOWN}.get(outcome, REFUSED)
+        self._append(message_id, line, at, sync=False)  # on disk with the next claim
 
     def released(self, message_id: str, at: datetime) -> None:
         """A person found it never arrived: it may go again."""
@@ -135,3 +138,8 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def accepted(gone: Mapping[str, Gone]) -> set[str]:
+    """The messages whose server answered 250, of those a journal says went."""
+    return {message_id for message_id, went in gone.items() if went.state == SENT}

@@ -23,16 +23,15 @@ def open_ledger(
         raise LedgerError(f"no ledger at {db}{was}{hint}: `outreach approve` makes the first one")
     ledger = Ledger(db, readonly=readonly, now=now)
     try:
-        check_link(batch, ledger)
+        _check(batch, ledger, link)
     except BaseException:
         ledger.close()
         raise
     return ledger
 
 
-def check_link(batch: Batch, ledger: Ledger) -> None:
+def _check(batch: Batch, ledger: Ledger, link: LedgerLink | None) -> None:
     """LedgerError if the batch was approved with another ledger than this one."""
-    link = read_link(batch.folder)
     if link is not None and link.id != ledger.identity:
         raise LedgerError(
             f"batch {batch.name} was approved with the ledger {link.path}, but OUTREACH_DB opens "
@@ -43,7 +42,8 @@ def check_link(batch: Batch, ledger: Ledger) -> None:
 
 def link_batch(batch: Batch, ledger: Ledger) -> None:
     """Record the ledger in the batch folder at its first approval; check it afterwards."""
-    if read_link(batch.folder) is None:
+    link = read_link(batch.folder)
+    if link is None:
         write_link(batch.folder, LedgerLink(ledger.identity, str(ledger.path.resolve())))
     else:
-        check_link(batch, ledger)
+        _check(batch, ledger, link)

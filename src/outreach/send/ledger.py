@@ -1,7 +1,7 @@
 """The sending ledger: one SQLite file that records every message's state, durably."""
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -314,24 +314,26 @@ class Ledger:
                 self._event(db, message_id, to, reply, now)
         return bool(cursor.rowcount)
 
-    def recover_interrupted(self) -> list[str]:
-        """Turn messages left in `sending` by a run that died into `unknown`; return their IDs."""
+    def recover_interrupted(self, accepted: Collection[str] = ()) -> list[str]:
+        """Settle messages left in `sending` by a run that died: `sent` for those known to be
+        `accepted` (the server's 250 was seen), else `unknown`; return the unknown ones."""
         now = timestamp(self.now())
-        reason = "a run ended while this message was being sent; the server may have it"
+        unknown: list[str] = []
         with self._transaction() as db:
-            stuck = [
-                row[0]
-                for row in db.execute(
-                    "SELECT message_id FROM messages WHERE state = ?", (State.SENDING,)
-                )
-            ]
-            for message_id in stuck:
+            query = "SELECT message_id FROM messages WHERE state = ?"
+            for (message_id,) in db.execute(query, (State.SENDING,)).fetchall():
+                if message_id in accepted:
+                    state, reason = State.SENT, "the server accepted it (250), as was recorded"
+                else:
+                    state = State.UNKNOWN
+                    reason = "a run ended while this message was being sent; the server may have it"
+                    unknown.append(message_id)
                 db.execute(
                     "UPDATE messages SET state = ?, reply = ?, updated = ? WHERE message_id = ?",
-                    (State.UNKNOWN, reason, now, message_id),
+                    (state, reason, now, message_id),
                 )
-                self._event(db, message_id, State.UNKNOWN, reason, now)
-        return stuck
+                self._event(db, message_id, state, reason, now)
+        return unknown
 
     def _event(
         self, db: sqlite3.Connection, message_id: str, state: str, detail: str, at: str

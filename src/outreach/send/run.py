@@ -8,15 +8,14 @@ from datetime import datetime
 from email.utils import format_datetime
 
 from outreach.batch.date_header import dated
-from outreach.batch.journal import REFUSED, Journal
-from outreach.batch.journal import SENT as SENT_LINE
-from outreach.batch.journal import UNKNOWN as UNKNOWN_LINE
+from outreach.batch.journal import Journal, accepted
 from outreach.batch.reader import Batch
 from outreach.errors import SmtpUnavailableError
 from outreach.ingest.addresses import ascii_address
 from outreach.send import plan
 from outreach.send.binding import open_ledger
-from outreach.send.decide import DUE, allowance, decide, outside_window
+from outreach.send.decide import DUE, decide, outside_window
+from outreach.send.decide import allowance as allowed
 from outreach.send.ledger import Clock, Entry, Ledger, backoff, utc_now
 from outreach.send.lock import run_lock
 from outreach.send.report import Line, RunReport
@@ -115,19 +114,15 @@ class _Run:
     def go(self, max_messages: int | None) -> RunReport:
         report, ledger = self.report, self.ledger
         self.journal.open()
-        for message_id in ledger.recover_interrupted():
-            if (went := self.gone.get(message_id)) and went.state == SENT_LINE:
-                reason = "the server accepted it (250), as the batch's journal recorded"
-                ledger.move(message_id, State.SENT, allowed_from=(State.UNKNOWN,), reply=reason)
-                continue
-            report.recovered.append(message_id)
+        report.recovered = ledger.recover_interrupted(accepted=accepted(self.gone))
+        for message_id in report.recovered:
             log.warning(
                 "unknown %s: a run ended while sending it; see `outreach status`", message_id
             )
         ledger.enter(self.batch)
         queue = ledger.due(self.batch.message_ids())
         report.due = len(queue)
-        allowance = _allowance_now(ledger, self.settings, self.runtime)
+        allowance = allowed(ledger, self.settings, self.runtime.now())
         attempted = losses = 0
         try:
             for done, queued in enumerate(queue):
@@ -220,10 +215,9 @@ class _Run:
             retry = datetime.fromisoformat(entry.next_try) if entry.next_try else None
             reason = "not sent: the server refused the sender"
             self._record(entry, entry.state, reason, (State.SENDING,), next_try=retry)
-            self.journal.ended(entry.message_id, REFUSED, self.runtime.now())
+            self.journal.ended(entry.message_id, State.DEFERRED, self.runtime.now())
             raise
-        ending = {State.SENT: SENT_LINE, State.UNKNOWN: UNKNOWN_LINE}.get(outcome.kind, REFUSED)
-        self.journal.ended(entry.message_id, ending, self.runtime.now())
+        self.journal.ended(entry.message_id, outcome.kind, self.runtime.now())
         if outcome.kind == State.DEFERRED and entry.attempts + 1 >= MAX_ATTEMPTS:
             outcome = Outcome(State.FAILED, f"gave up after {MAX_ATTEMPTS} tries: {outcome.reply}")
         next_try = None
@@ -288,7 +282,3 @@ class _Run:
         log.log(
             level, "%s row %d %s %s: %s", result, line.row, line.recipient, line.message_id, detail
         )
-
-
-def _allowance_now(ledger: Ledger, settings: Settings, runtime: Runtime) -> int | None:
-    return allowance(ledger, settings, runtime.now())
