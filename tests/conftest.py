@@ -3,12 +3,17 @@
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+
+if TYPE_CHECKING:
+    from mailserver import Certificates
+    from sendkit import Server
 
 from outreach.settings import Settings
 
@@ -88,3 +93,19 @@ def run_process(
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> "Certificates":
+    """A CA and a server certificate for 127.0.0.1, made once."""
+    from mailserver import Certificates
+
+    return Certificates.make(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
+def server(certs: "Certificates", request: pytest.FixtureRequest) -> "Iterator[Server]":
+    """A STARTTLS server with AUTH, once without PIPELINING and once offering it."""
+    from sendkit import serve_in_mode
+
+    yield from serve_in_mode(certs, request.param)

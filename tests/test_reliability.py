@@ -3,7 +3,6 @@
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -15,17 +14,7 @@ from outreach.batch.reader import Batch
 from outreach.errors import LedgerError, LockedError, SettingsError
 from outreach.send.lock import run_lock
 from outreach.settings import load_settings
-from sendkit import Server, make_batch, serve, serve_in_mode
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return Certificates.make(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
-def server(certs: Certificates, request: pytest.FixtureRequest) -> Iterator[Server]:
-    yield from serve_in_mode(certs, request.param)
+from sendkit import Server, make_batch, serve
 
 
 def drafted(tmp_path: Path, server: Server, count: int, db: str = "outreach.db") -> Batch:
@@ -34,6 +23,13 @@ def drafted(tmp_path: Path, server: Server, count: int, db: str = "outreach.db")
 
 def cli(tmp_path: Path, server: Server, *args: str, db: str = "outreach.db") -> Ran:
     return run_cli(*args, cwd=tmp_path, env=server.env(tmp_path / db))
+
+
+def checkpointed(db: Path) -> Path:
+    """The ledger with its WAL folded in, so the file alone holds everything."""
+    with closing(sqlite3.connect(db)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
 
 
 def one_line(result: Ran, code: int) -> str:
@@ -213,9 +209,7 @@ def test_a_read_only_ledger_is_one_line(tmp_path: Path, server: Server) -> None:
 
     batch = drafted(tmp_path, server, 2)
     cli(tmp_path, server, "approve", str(batch.folder), "--all")
-    db = tmp_path / "outreach.db"
-    with closing(sqlite3.connect(db)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = checkpointed(tmp_path / "outreach.db")
     for leftover in tmp_path.glob("outreach.db-*"):
         leftover.unlink()
     # Permissions do not stop root (CI runs as root); the immutable flag does.
@@ -234,9 +228,7 @@ def test_a_read_only_ledger_is_one_line(tmp_path: Path, server: Server) -> None:
 def test_a_damaged_ledger_says_so_and_how_to_recover(tmp_path: Path, server: Server) -> None:
     batch = drafted(tmp_path, server, 40)
     cli(tmp_path, server, "approve", str(batch.folder), "--all")
-    db = tmp_path / "outreach.db"
-    with closing(sqlite3.connect(db)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = checkpointed(tmp_path / "outreach.db")
     data = bytearray(db.read_bytes())
     page = 4096
     for start in range(page, len(data), page):  # every page but the header's

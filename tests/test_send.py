@@ -4,7 +4,6 @@ import itertools
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,19 +30,8 @@ from sendkit import (
     on_disk,
     run,
     serve,
-    serve_in_mode,
     states,
 )  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return Certificates.make(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
-def server(certs: Certificates, request: pytest.FixtureRequest) -> Iterator[Server]:
-    yield from serve_in_mode(certs, request.param)
 
 
 @pytest.fixture
