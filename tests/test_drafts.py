@@ -290,7 +290,7 @@ def test_previews_hold_exactly_the_parts_of_each_draft(example_batch: Path) -> N
         shown = previews[Path(row["draft"]).stem]
         assert shown["text"] == text.replace("\r\n", "\n")
         assert shown["html"] == html.replace("\r\n", "\n")
-        assert ["Subject", row["subject"]] in shown["fields"]
+        assert ["Subject", from_spreadsheet(row["subject"])] in shown["fields"]
         anchor = row["draft"].removeprefix("drafts/").removesuffix(".eml")
         assert f"#{anchor}" in (example_batch / "index.html").read_text(encoding="utf-8")
 
@@ -320,7 +320,8 @@ def test_a_previews_page_holds_each_part_as_it_is_and_no_value_ends_its_script()
         return ReviewEntry(
             row=2, organisation="O", contact_name="", email="a@example.org", type="media",
             type_label="Media", confidence="0.90", evidence="</script><!--", language="de",
-            subject="S", needs_review=False, review_reason="", draft=f"drafts/{anchor}.eml",
+            subject="S", needs_review=False, review_reason="", flags="",
+            draft=f"drafts/{anchor}.eml",
             preview=f"previews/0001.html#{anchor}", sender="s@example.org", recipient="O",
             message_id="<m@example.org>",
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Rendering: text wrapping, the German opening note, and CSS inlined once per template."""
+"""Rendering: format=flowed text, the German opening note, and CSS inlined once per template."""
 
 import shutil
 from collections.abc import Callable
@@ -10,7 +10,7 @@ import pytest
 from outreach.classify.orgtypes import GENERAL, ORG_TYPES
 from outreach.compose.content import templates_dir
 from outreach.compose.inline import inline_css, styles
-from outreach.compose.render import LANGUAGES, Renderer, opening_note, wrap_text
+from outreach.compose.render import LANGUAGES, Renderer, flowed, opening_note
 from outreach.models import Classification, Contact
 from outreach.settings import Settings
 
@@ -33,18 +33,40 @@ def edited_templates(tmp_path: Path, name: str, edit: Callable[[str], str]) -> P
     return folder
 
 
-def test_wrap_keeps_short_lines_and_indents_list_items() -> None:
-    long_item = "- " + " ".join(["Wort"] * 30)
-    wrapped = wrap_text(f"Kurz.\n\n{long_item}\n")
-    lines = wrapped.splitlines()
+def unflow(text: str) -> str:
+    """What a format=flowed reader shows (RFC 3676, DelSp=No): soft breaks joined, unstuffed."""
+    out: list[str] = []
+    joining = False
+    for line in text.splitlines():
+        line = line[1:] if line.startswith(" ") else line
+        out[-1:] = [out[-1] + line] if joining else [*out[-1:], line]
+        joining = line.endswith(" ") and line != "-- "
+    return "\n".join(out) + "\n"
+
+
+def test_flowed_text_reflows_to_the_paragraphs_it_was_made_from() -> None:
+    paragraph = " ".join(["Wort"] * 40)
+    item = "- " + " ".join(["Angebot"] * 20)
+    text = f"Kurz.\n\n{paragraph}\n\n{item}\n\n-- \nEnde\n"
+    made = flowed(text)
+    lines = made.splitlines()
     assert lines[0] == "Kurz." and lines[1] == ""
-    assert all(len(line) <= 78 for line in lines)
-    assert all(line.startswith("  ") for line in lines[3:])
+    assert all(len(line) <= 73 for line in lines)  # 72 and the space of a soft break
+    assert sum(line.endswith(" ") for line in lines) > 3
+    assert "-- " in lines  # the signature separator stays as it is
+    assert unflow(made) == text
 
 
-def test_wrap_never_breaks_a_url() -> None:
+def test_flowed_text_keeps_hard_breaks_and_stuffs_lines_a_reader_would_misread() -> None:
+    text = "Zeile mit Leerzeichen am Ende   \n>nicht zitiert\nFrom here\n kurz\n"
+    made = flowed(text)
+    assert made.splitlines() == ["Zeile mit Leerzeichen am Ende", " >nicht zitiert", " From here", "  kurz"]
+    assert unflow(made) == "Zeile mit Leerzeichen am Ende\n>nicht zitiert\nFrom here\n kurz\n"
+
+
+def test_flowed_text_never_breaks_a_url() -> None:
     url = "https://example.org/" + "a" * 90
-    assert url in wrap_text(f"Siehe {url} bitte.")
+    assert url in flowed(f"Siehe {url} bitte.").split()
 
 
 @pytest.mark.parametrize(
@@ -138,7 +160,9 @@ def test_a_template_that_premailer_cannot_keep_as_jinja_falls_back_too(
     # A statement inside a tag: premailer's HTML parser takes it apart.
     folder = edited_templates(
         tmp_path, "body.html.j2",
-        lambda text: text.replace('<p class="note">', '<p {% if note %}class="note"{% endif %}>'),
+        lambda text: text.replace(
+            "<p>{{ opening }}</p>", '<p {% if note %}class="note"{% endif %}>{{ opening }}</p>'
+        ).replace("</style>", ".note { font-style: italic; }\n</style>"),
     )  # fmt: skip
     with caplog.at_level("WARNING", logger="outreach.compose.render"):
         renderer = Renderer(folder, settings)
@@ -158,9 +182,19 @@ def test_the_shipped_templates_are_inlined_once_without_a_warning(
 def test_html_is_inlined_and_keeps_the_doctype(settings: Settings) -> None:
     email = Renderer(templates_dir(), settings).render(contact(), kind("media"), "de")
     assert email.html.startswith("<!DOCTYPE html>")
-    assert '<td class="content" style="' in email.html
-    assert "@media" in email.html  # kept for small screens
+    assert '<div class="letter" style="max-width:640px">' in email.html
     assert 'lang="de"' in email.html
+    assert '<a href="https://pauseai.info" style="color:#1a56a8">pauseai.info</a>' in email.html
+
+
+def test_html_looks_like_a_letter_not_a_newsletter(settings: Settings) -> None:
+    renderer = Renderer(templates_dir(), settings)
+    for language in LANGUAGES:
+        html = renderer.render(contact(note="Ihr Vortrag hat uns gefallen."), kind("media"), language).html
+        assert "<table" not in html and "border-top" not in html  # no card, no coloured bar
+        assert "text-align:left" in html and "font-family:-apple-system" in html
+        assert "italic" not in html  # the personal opening is set like any paragraph
+        assert '<p style="margin:0 0 16px 0">Ihr Vortrag hat uns gefallen.</p>' in html
 
 
 def test_template_names_come_from_the_content(tmp_path: Path, settings: Settings) -> None:
@@ -170,7 +204,7 @@ def test_template_names_come_from_the_content(tmp_path: Path, settings: Settings
     (folder / "other.txt.j2").write_text("Hello from {{ organisation }}\n", encoding="utf-8")
     renderer = Renderer(folder, settings)
     assert renderer.render(contact(), kind("media"), "en").subject == "Hello from Beispiel e.V."
-    assert renderer.render(contact(), kind("media"), "de").subject.startswith("Zusammenarbeit")
+    assert renderer.render(contact(), kind("media"), "de").subject.startswith("Beispiel e.V.:")
 
 
 def test_a_template_whose_text_premailer_would_rewrite_falls_back_too(
@@ -178,7 +212,7 @@ def test_a_template_whose_text_premailer_would_rewrite_falls_back_too(
 ) -> None:
     # Inlined ahead of time, premailer would escape the "&" inside the Jinja expression.
     folder = edited_templates(
-        tmp_path, "body.html.j2", lambda text: text.replace('join(" ")', 'join(" & ")')
+        tmp_path, "body.html.j2", lambda text: text.replace("{{ about }}", '{{ about ~ " & " }}')
     )
     with caplog.at_level("WARNING", logger="outreach.compose.render"):
         renderer = Renderer(folder, settings)

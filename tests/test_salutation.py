@@ -1,22 +1,46 @@
-"""The greeting line: German (DIN 5008) and British business usage, roles versus people."""
+"""The greeting line: German (DIN 5008), British and American usage, roles versus people."""
 
 import re
+from functools import cache
+from pathlib import Path
 
 import pytest
 
+from outreach.compose.content import Content, load_content
 from outreach.compose.greeting import greeting
 from outreach.compose.person import Person, is_role, parse_person
+from outreach.compose.render import greeting_line
+from outreach.models import Contact
 
 DAMEN_UND_HERREN = "Sehr geehrte Damen und Herren,"
 SIR_OR_MADAM = "Dear Sir or Madam,"
 
 
+@cache
+def content(language: str) -> Content:
+    """The shipped content of a language."""
+    return load_content(language)
+
+
 def greet(
-    name: str, salutation: str = "", title: str = "", country: str = "", org: str = ""
+    name: str,
+    salutation: str = "",
+    title: str = "",
+    country: str = "",
+    org: str = "",
+    *,
+    kind: str = "general",
+    email: str = "info@example.org",
 ) -> tuple[str, str]:
-    """The German and the English greeting for one contact row."""
+    """The German and the English greeting of one contact row, as its email has them."""
+    row = Contact(
+        row=2, email=email, organisation=org, contact_name=name or "-", salutation=salutation,
+        title=title, country=country,
+    )  # fmt: skip
     person = parse_person(name, salutation, title, country)
-    return greeting(person, "de", org, country), greeting(person, "en", org, country)
+    return tuple(  # type: ignore[return-value]
+        greeting_line(row, person, content(language), kind) for language in ("de", "en")
+    )
 
 
 # contact_name, salutation, title column, country -> German greeting, English greeting
@@ -387,13 +411,23 @@ NOT_ROLES = [
 ]  # fmt: skip
 
 
+# Roles greeted by their office; every other role gets the team greeting.
+OFFICE_GREETINGS = {
+    "Frau Bürgermeisterin": ("Sehr geehrte Frau Bürgermeisterin,", "Dear Der Spiegel team,"),
+    "Herr Minister": ("Sehr geehrter Herr Minister,", "Dear Der Spiegel team,"),
+    "Frau Ministerin": ("Sehr geehrte Frau Ministerin,", "Dear Der Spiegel team,"),
+    "Bundesministerin": ("Sehr geehrte Frau Bundesministerin,", "Dear Der Spiegel team,"),
+    "Legislative Director": (DAMEN_UND_HERREN, "Dear Legislative Director,"),
+    "Editor-in-Chief": (DAMEN_UND_HERREN, "Dear Editor-in-Chief,"),
+}
+
+
 @pytest.mark.parametrize("text", ROLES)
 def test_roles_are_not_people(text: str) -> None:
     assert is_role(text)
     assert parse_person(text, "Frau") is None
-    assert greet(text, "Frau", "Dr.", "", "Der Spiegel") == (
-        DAMEN_UND_HERREN,
-        "Dear Der Spiegel team,",
+    assert greet(text, "Frau", "Dr.", "", "Der Spiegel") == OFFICE_GREETINGS.get(
+        text, (DAMEN_UND_HERREN, "Dear Der Spiegel team,")
     )
 
 
@@ -414,15 +448,16 @@ def test_no_name_is_no_person(text: str) -> None:
         ("PauseAI", "Dear PauseAI team,"),
         ("  Netzpolitik.org  ", "Dear Netzpolitik.org team,"),
         ("The Guardian", "Dear Guardian team,"),
-        ("Policy Team", "Dear Policy Team,"),
+        ("Policy Team", "Dear Policy team,"),
+        ("Daily Example – Technology desk", "Dear Daily Example team,"),
+        ("Algorithmic Notes (Substack)", "Dear Algorithmic Notes team,"),
         ("Office of Senator Ruth Alvarez", SIR_OR_MADAM),
         ("Press Office", SIR_OR_MADAM),
         ("", SIR_OR_MADAM),
     ],
 )
 def test_no_person(organisation: str, english: str) -> None:
-    assert greeting(None, "de", organisation) == DAMEN_UND_HERREN
-    assert greeting(None, "en", organisation) == english
+    assert greet("", org=organisation) == (DAMEN_UND_HERREN, english)
 
 
 # Hand-built people, as other modules may make them.
@@ -458,14 +493,15 @@ BUILT = [
     (Person("Käthe", " ", "f", "dr", ""), "", DAMEN_UND_HERREN, "Dear ACME team,"),
     (Person("", "Schäfer", "", "", ""), "", DAMEN_UND_HERREN, "Dear ACME team,"),
 ]
+TEAM = {"de": DAMEN_UND_HERREN, "en": "Dear ACME team,"}
 
 
 @pytest.mark.parametrize(("person", "country", "german", "english"), BUILT)
 def test_greeting_of_a_built_person(
     person: Person, country: str, german: str, english: str
 ) -> None:
-    assert greeting(person, "de", "ACME", country) == german
-    assert greeting(person, "en", "ACME", country) == english
+    assert greeting(person, "de", team=TEAM["de"], country=country) == german
+    assert greeting(person, "en", team=TEAM["en"], country=country) == english
 
 
 @pytest.mark.parametrize("language", ["fr", "", "deutsch"])
@@ -491,3 +527,140 @@ def test_greeting_is_well_formed(line: str) -> None:
     words = re.findall(r"Dr\b|Prof|Mag\.|Frau|Herr|Ms|Mrs|Mr|Mx", line)
     assert len(words) == len(set(words)), line
     assert not re.search(r"(Dr|Prof).*\b(Dr|Prof)", line)
+
+
+# --- offices, roles, American usage and the team greeting of each type ----------------------
+
+# contact_name, salutation, country -> German, English greeting, display name in To
+OFFICE_ABBREVIATIONS = [
+    ("Mag. Abg. z. NR Petra Berger", "", "AT", "Guten Tag Mag. Petra Berger,", "Petra Berger"),
+    ("Abg. z. NR Mag. Petra Berger", "Frau", "AT", "Sehr geehrte Frau Mag. Berger,", "Petra Berger"),
+    ("Petra Berger, Abg. z. NR", "Frau", "AT", "Sehr geehrte Frau Berger,", "Petra Berger"),
+    ("Petra Berger Abg.z.NR", "Frau", "AT", "Sehr geehrte Frau Berger,", "Petra Berger"),
+    ("MdB Anna Schmidt", "Frau", "DE", "Sehr geehrte Frau Schmidt,", "Anna Schmidt"),
+    ("Anna Schmidt MdB", "Frau", "DE", "Sehr geehrte Frau Schmidt,", "Anna Schmidt"),
+    ("Anna Schmidt, MdL", "", "DE", "Guten Tag Anna Schmidt,", "Anna Schmidt"),
+    ("BM Dr. Anna Schmidt", "Frau", "DE", "Sehr geehrte Frau Dr. Schmidt,", "Anna Schmidt"),
+    ("StS Dr. Jan Berg", "Herr", "DE", "Sehr geehrter Herr Dr. Berg,", "Jan Berg"),
+    ("Dr. Jan Berg StS", "Herr", "DE", "Sehr geehrter Herr Dr. Berg,", "Jan Berg"),
+    ("Laura Rossi MEP", "Frau", "IT", "Sehr geehrte Frau Rossi,", "Laura Rossi"),
+    ("Abgeordnete des Landtags Eva Maier", "Frau", "DE", "Sehr geehrte Frau Maier,", "Eva Maier"),
+    ("LAbg. Eva Maier", "Frau", "AT", "Sehr geehrte Frau Maier,", "Eva Maier"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "salutation", "country", "german", "display"), OFFICE_ABBREVIATIONS
+)
+def test_office_abbreviations_leave_the_greeting_and_the_display_name(
+    name: str, salutation: str, country: str, german: str, display: str
+) -> None:
+    from outreach.compose.render import recipient_name
+
+    assert greet(name, salutation, "", country)[0] == german
+    person = parse_person(name, salutation, "", country)
+    row = Contact(row=2, email="a@example.org", contact_name=name, salutation=salutation)
+    assert recipient_name(row, person) == display
+
+
+@pytest.mark.parametrize(
+    ("role", "german"),
+    [
+        ("Frau Bürgermeisterin", "Sehr geehrte Frau Bürgermeisterin,"),
+        ("Bürgermeisterin", "Sehr geehrte Frau Bürgermeisterin,"),
+        ("Frau Oberbürgermeisterin", "Sehr geehrte Frau Oberbürgermeisterin,"),
+        ("Herr Bürgermeister", "Sehr geehrter Herr Bürgermeister,"),
+        ("Landrätin", "Sehr geehrte Frau Landrätin,"),
+        ("Frau Abgeordnete", "Sehr geehrte Frau Abgeordnete,"),
+        ("Herr Abgeordneter", "Sehr geehrter Herr Abgeordneter,"),
+        ("Frau Staatssekretärin", "Sehr geehrte Frau Staatssekretärin,"),
+        ("Präsidentin", "Sehr geehrte Frau Präsidentin,"),
+        # The masculine form alone may name a woman or a man; a job is not an office.
+        ("Bürgermeister", DAMEN_UND_HERREN),
+        ("Abgeordnete", DAMEN_UND_HERREN),
+        ("Pressesprecherin", DAMEN_UND_HERREN),
+        ("Frau Geschäftsführerin", DAMEN_UND_HERREN),
+    ],
+)
+def test_a_gendered_office_is_addressed_by_that_office(role: str, german: str) -> None:
+    assert greet(role, org="Stadt Musterstadt")[0] == german
+
+
+@pytest.mark.parametrize(
+    ("role", "english"),
+    [
+        ("Legislative Director", "Dear Legislative Director,"),
+        ("legislative director", "Dear Legislative Director,"),
+        ("the Editor", "Dear Editor,"),
+        ("Press Officer", "Dear Press Officer,"),
+        ("Director of Research", "Dear Director of Research,"),
+        ("Editor-in-Chief", "Dear Editor-in-Chief,"),
+        ("Editorial team", SIR_OR_MADAM),
+        ("Office of Senator Ruth Alvarez", SIR_OR_MADAM),
+        ("Member", SIR_OR_MADAM),
+        ("Herr Minister", SIR_OR_MADAM),
+    ],
+)
+def test_a_role_title_is_greeted_as_such_in_english(role: str, english: str) -> None:
+    assert greet(role)[1] == english
+
+
+@pytest.mark.parametrize(
+    ("name", "salutation", "country", "email", "english"),
+    [
+        ("Dr. Rachel Miller", "", "US", "r@example.org", "Dear Dr. Miller,"),
+        ("Rachel Miller", "Ms", "USA", "r@example.org", "Dear Ms. Miller,"),
+        ("Tom Reed", "Mr", "Canada", "t@example.org", "Dear Mr. Reed,"),
+        ("Alex Reed", "Mx", "United States", "a@example.org", "Dear Mx. Reed,"),
+        ("Prof. Ann Reed", "", "US", "a@example.org", "Dear Professor Reed,"),
+        ("Jane Reed", "Miss", "US", "j@example.org", "Dear Miss Reed,"),
+        ("Rachel Miller", "Ms", "", "r.miller@agency.gov", "Dear Ms. Miller,"),
+        ("Rachel Miller", "Ms", "", "r.miller@cs.example.edu", "Dear Ms. Miller,"),
+        ("Rachel Miller", "Ms", "GB", "r.miller@agency.gov", "Dear Ms Miller,"),
+        ("Dr. Rachel Miller", "", "GB", "r@example.org", "Dear Dr Miller,"),
+        ("Dr. Rachel Miller", "", "", "r@example.org", "Dear Dr Miller,"),
+    ],
+)
+def test_american_and_canadian_recipients_get_american_punctuation(
+    name: str, salutation: str, country: str, email: str, english: str
+) -> None:
+    assert greet(name, salutation, "", country, email=email)[1] == english
+
+
+@pytest.mark.parametrize(
+    ("kind", "org", "german", "english"),
+    [
+        ("advocacy_org", "Bürgerinitiative Sichere KI", "Liebes Team von der Bürgerinitiative "
+         "Sichere KI,", "Dear friends at Bürgerinitiative Sichere KI,"),
+        ("advocacy_org", "Foodwatch e.V.", "Liebes Team von Foodwatch e.V.,",
+         "Dear friends at Foodwatch e.V.,"),
+        ("advocacy_org", "The Climate Collective", "Liebes Team von The Climate Collective,",
+         "Dear friends at The Climate Collective,"),
+        ("influencer", "KI einfach erklärt (YouTube)", "Liebes Team von KI einfach erklärt,",
+         "Hi KI einfach erklärt team,"),
+        ("policymaker", "Deutscher Bundestag", DAMEN_UND_HERREN, SIR_OR_MADAM),
+        ("media", "The Weekly Circuit", DAMEN_UND_HERREN, "Dear Weekly Circuit team,"),
+        ("advocacy_org", "Office of the Ombudsman", DAMEN_UND_HERREN, SIR_OR_MADAM),
+    ],
+)  # fmt: skip
+def test_each_type_greets_a_team_as_its_content_says(
+    kind: str, org: str, german: str, english: str
+) -> None:
+    assert greet("", org=org, kind=kind) == (german, english)
+
+
+def test_the_team_greeting_is_chosen_in_the_content_file(tmp_path: Path) -> None:
+    import shutil
+
+    from outreach.compose.content import templates_dir
+
+    shutil.copy(templates_dir() / "content.de.toml", tmp_path / "content.de.toml")
+    path = tmp_path / "content.de.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('team_greeting = "Sehr geehrte Damen und Herren,"', 'team_greeting = "Hallo {name},"'),
+        encoding="utf-8",
+    )
+    edited = load_content("de", tmp_path)
+    row = Contact(row=2, email="a@example.org", organisation="Campact")
+    assert greeting_line(row, None, edited, "think_tank") == "Hallo Campact,"

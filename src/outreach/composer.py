@@ -13,6 +13,7 @@ from outreach.classify.orgtypes import type_label
 from outreach.compose.mime import MessageWriter
 from outreach.compose.render import RenderedEmail, Renderer
 from outreach.models import Classification, Contact
+from outreach.review.flags import draft_flags
 from outreach.review.page import ReviewEntry
 from outreach.settings import Settings
 
@@ -95,6 +96,7 @@ class Composer:
             subject=email.subject,
             needs_review=classification.needs_review,
             review_reason="type uncertain" if classification.needs_review else "",
+            flags="; ".join(draft_flags(email.personal, contact.email)),
             draft=draft_path(name),
             preview=f"{previews}#{name}",
             sender=self.spec.settings.from_,

@@ -1,6 +1,7 @@
 """Wire the stages together: contacts in, batch folder out."""
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class BatchReport:
     flagged: int = 0
     suppressed: int = 0
     errors: list[RowError] = field(default_factory=list)
+    soft_flags: Counter[str] = field(default_factory=Counter)
 
     @property
     def review_page(self) -> Path:
@@ -86,6 +88,7 @@ def draft_batch(
             writer.add(entry)
             report.drafted += 1
             report.flagged += entry.needs_review
+            report.soft_flags.update(filter(None, entry.flags.split("; ")))
             if progress:
                 progress(report.drafted, max(total, report.drafted))
         for contact in suppressed:

@@ -15,7 +15,7 @@ REVIEW_PAGE = "index.html"
 
 MANIFEST_COLUMNS = (
     "row", "email", "organisation", "contact_name", "type", "confidence", "language", "subject",
-    "draft", "needs_review", "review_reason", "evidence", "message_id",
+    "draft", "needs_review", "review_reason", "evidence", "message_id", "flags",
 )  # fmt: skip
 ERROR_COLUMNS = ("row", "email", "field", "reason")
 

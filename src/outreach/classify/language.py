@@ -76,6 +76,23 @@ def language_of_country(country: str) -> str:
     return ""
 
 
+_NORTH_AMERICA: Final = frozenset(
+    {
+        "us", "usa", "u s", "u s a", "united states", "united states of america", "america",
+        "vereinigte staaten", "vereinigte staaten von amerika", "ca", "can", "canada", "kanada",
+    }
+)  # fmt: skip
+_NORTH_AMERICAN_TLDS: Final = (".us", ".ca", ".gov", ".mil", ".edu")
+
+
+def american_usage(country: str, address: str) -> bool:
+    """True for a recipient in the US or Canada: the country, else the address's domain."""
+    name = " ".join(country.casefold().replace(".", " ").split())
+    if name:
+        return name in _NORTH_AMERICA
+    return _domain_of(address).endswith(_NORTH_AMERICAN_TLDS)
+
+
 def language_of_text(text: str) -> str:
     """Guess the language of free text from its function words; '' when it cannot tell."""
     words = _WORD.findall(text.casefold())

@@ -126,6 +126,8 @@ def _echo_draft_summary(report: "BatchReport") -> None:
         click.echo(f"{skipped} row problem(s) reported: see {report.folder / 'errors.csv'}.")
     if report.flagged:
         click.echo(f"{report.flagged} draft(s) need review.")
+    for flag, count in sorted(report.soft_flags.items()):
+        click.echo(f"{count} draft(s): {flag}.")
     if report.suppressed:
         click.echo(f"{report.suppressed} address(es) on the opt-out list were not drafted.")
     click.echo(f"Review page: {report.review_page}")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.compose.names import PLACEHOLDERS
 from outreach.errors import ContentError
 
 USP_PREFIX = "usp:"
@@ -34,34 +35,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Item(_Strict):
-    """A titled line of the email, such as an offer or one of its sub-points."""
-
-    title: Text
-    text: Text
-
-
-class Offer(Item):
-    """An offer (or selling point) with a stable key and optional sub-points."""
+class Offer(_Strict):
+    """One thing PauseAI offers (or one of its selling points), as a sentence."""
 
     key: Key
-    details: list[Item] = []
+    seed: Text | None = None
+    text: Text
 
 
 class TypeBlock(_Strict):
     """What the email says to one kind of partner."""
 
     heading: Text
-    lead: Text
+    subject: Text
+    subject_person: Text | None = None
+    opening: Text
+    opening_person: Text | None = None
+    team_greeting: Text | None = None
+    proposal: Text
     offers: list[Offer] = []
-    highlight: list[Text] = Field(min_length=1, max_length=4)
+    highlight: list[Text] = Field(min_length=2, max_length=3)
+
+
+class About(_Strict):
+    """Who PauseAI is and what it asks for, with its website."""
+
+    about: list[Text] = Field(min_length=1, max_length=2)
+    more: Text
+    website: Text
 
 
 class EmailTexts(_Strict):
     """The fixed texts of every email in one language."""
 
-    subject: Text
-    call_to_action: Text
+    team_greeting: Text
+    offers_intro: Text
     closing: Text
     opt_out: Text
 
@@ -79,14 +87,14 @@ class Content(_Strict):
 
     language: Text
     templates: Templates = Templates()
-    about: list[Text] = Field(min_length=1)
+    pauseai: About
     selling_points: list[Offer] = Field(min_length=1)
     email: EmailTexts
     types: dict[str, TypeBlock]
 
     @model_validator(mode="after")
     def _check_consistency(self) -> "Content":
-        """Require every type key, unique keys and highlights that resolve."""
+        """Require every type key, unique keys, highlights that resolve and known placeholders."""
         expected = [*ORG_TYPES, GENERAL]
         problems = [f"missing [types.{key}]" for key in expected if key not in self.types]
         problems += [
@@ -96,18 +104,38 @@ class Content(_Strict):
         ]
         problems += _duplicates("selling_points", [usp.key for usp in self.selling_points])
         usps = {usp.key for usp in self.selling_points}
+        allowed = PLACEHOLDERS.get(self.language, ("name",))
+        problems += _placeholder_problems("email.team_greeting", self.email.team_greeting, allowed)
         for type_key, block in self.types.items():
+            where = f"types.{type_key}"
             offers = [offer.key for offer in block.offers]
-            problems += _duplicates(f"types.{type_key}.offers", offers)
-            problems += _duplicates(f"types.{type_key}.highlight", block.highlight)
+            problems += _duplicates(f"{where}.offers", offers)
+            problems += _duplicates(f"{where}.highlight", block.highlight)
             for ref in block.highlight:
                 is_usp = ref.startswith(USP_PREFIX)
                 if (ref.removeprefix(USP_PREFIX) in usps) if is_usp else (ref in offers):
                     continue
                 known = [*offers, *(USP_PREFIX + key for key in sorted(usps))]
                 problems.append(
-                    f"types.{type_key}.highlight: unknown key {ref!r} (known: {', '.join(known)})"
+                    f"{where}.highlight: unknown key {ref!r} (known: {', '.join(known)})"
                 )
+            for field, text in (("subject", block.subject), ("opening", block.opening)):
+                problems += _placeholder_problems(f"{where}.{field}", text, allowed)
+                if placeholders(text) and getattr(block, f"{field}_person") is None:
+                    problems.append(
+                        f"{where}: {field} names the organisation, so {field}_person is needed "
+                        "for rows without one"
+                    )
+            if block.team_greeting is not None:
+                problems += _placeholder_problems(
+                    f"{where}.team_greeting", block.team_greeting, allowed
+                )
+            fixed = [("subject_person", block.subject_person), ("proposal", block.proposal)]
+            fixed += [("opening_person", block.opening_person)]
+            fixed += [(f"offers[{offer.key}]", offer.text) for offer in block.offers]
+            for field, text in fixed:
+                if text is not None and placeholders(text):
+                    problems.append(f"{where}.{field}: no placeholder is allowed here")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -119,12 +147,55 @@ class Content(_Strict):
         except KeyError:
             raise ContentError(f"no content for type {type_key!r} ({self.language})") from None
 
-    def highlights(self, type_key: str) -> list[Item]:
-        """The highlighted offers and selling points of a type, in their configured order."""
+    def highlights(self, type_key: str) -> list[str]:
+        """The texts of a type's highlighted offers and selling points, in their order."""
         block = self.block(type_key)
         offers = {offer.key: offer for offer in block.offers}
         usps = {USP_PREFIX + usp.key: usp for usp in self.selling_points}
-        return [offers[ref] if ref in offers else usps[ref] for ref in block.highlight]
+        return [(offers[ref] if ref in offers else usps[ref]).text for ref in block.highlight]
+
+    def subject(self, type_key: str, names: dict[str, str] | None) -> str:
+        """The subject for a type: with the organisation's name, or the one for persons."""
+        block = self.block(type_key)
+        return _fill(block.subject, block.subject_person, names)
+
+    def opening(self, type_key: str, names: dict[str, str] | None) -> str:
+        """The opening sentence for a type when the row gives no personal note."""
+        block = self.block(type_key)
+        return _fill(block.opening, block.opening_person, names)
+
+    def team_greeting(self, type_key: str, names: dict[str, str] | None) -> str | None:
+        """The greeting of a team (no person to greet); None when it needs a name there is not."""
+        text = self.block(type_key).team_greeting or self.email.team_greeting
+        if placeholders(text) and names is None:
+            return None
+        return _fill(text, None, names)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders ({name}, {mit_name}, …) a content text uses."""
+    return _PLACEHOLDER.findall(text)
+
+
+def _placeholder_problems(where: str, text: str, allowed: tuple[str, ...]) -> list[str]:
+    """Problems for unknown placeholders and stray braces in one text."""
+    unknown = [name for name in placeholders(text) if name not in allowed]
+    problems = [
+        f"{where}: unknown placeholder {{{name}}} (known: {', '.join(allowed)})" for name in unknown
+    ]
+    if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+        problems.append(f"{where}: a brace without its pair")
+    return problems
+
+
+def _fill(text: str, without_name: str | None, names: dict[str, str] | None) -> str:
+    """The text with its placeholders filled, or its variant for rows without a name."""
+    if names is None:
+        return without_name or text
+    return _PLACEHOLDER.sub(lambda match: names[match[1]], text)
 
 
 def _duplicates(where: str, keys: list[str]) -> list[str]:
@@ -173,10 +244,7 @@ def _load(path: Path, language: str) -> Content:
         raise ContentError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: invalid TOML: {exc}") from None
-    pauseai = raw.pop("pauseai", None)
-    if not isinstance(pauseai, dict) or set(pauseai) != {"about"} or "about" in raw:
-        raise ContentError(f"{path}: needs a [pauseai] table with exactly one key, 'about'")
-    data = {**raw, "about": pauseai["about"]}
+    data = raw
     try:
         content = Content.model_validate(data)
     except ValidationError as exc:
@@ -190,7 +258,7 @@ def _describe(exc: ValidationError, data: dict[str, Any]) -> str:
     """One line for validation errors: where in the file (offers by key) and what is wrong."""
     parts = []
     for error in exc.errors():
-        where, node = "pauseai" if error["loc"][:1] == ("about",) else "", data
+        where, node = "", data
         for part in error["loc"]:
             node = _child(node, part)
             label = node.get("key", part) if isinstance(node, dict) else part

@@ -54,10 +54,19 @@ _TITLE_PARTS: Final = _words(
 # Degrees, offices after a name and the like: never part of a salutation.
 _DEGREES: Final = _words(
     "mba msc bsc meng beng mphil llm llb mdb mdl mep mdep mda mdhb mdbb mdbü obe mbe cbe frs esq "
-    "priv-doz privdoz"
+    "priv-doz privdoz abg labg sts cllr hon mpp mhk"
 )
 # Also names (Jack Ma, Ad de Vries): a degree only when written with dots or in capitals.
-_MARKED_DEGREES: Final = _words("ma ba mp msp mla td ad qc kc jr sr pd doz apl ing med")
+_MARKED_DEGREES: Final = _words(
+    "ma ba mp msp mla td ad qc kc jr sr pd doz apl ing med bm sen rep gr str ob am"
+)
+# "Abg. z. NR" (Austria), "Abgeordnete des Landtags": an office in a name field, dropped whole.
+_OFFICE_PHRASE: Final = re.compile(
+    r"\b(?:L?Abg\.?|Abgeordnete[rn]?)\s*(?:z\.|zum|zur|im|des|der)\s*"
+    r"(?:NR|BR|EP|LT|Nationalrat(?:es|s)?|Bundesrat(?:es|s)?|Landtag(?:es|s)?|"
+    r"Bundestag(?:es|s)?|Europäischen\s+Parlament(?:s)?)\b\.?",
+    re.IGNORECASE,
+)
 
 # Desks and units: the field addresses a mailbox, not a person.
 _DESKS: Final = _words(
@@ -217,6 +226,11 @@ def _tokens(text: str) -> list[str]:
     return [token for token in _SPLIT.split(text) if token.strip("'\".-")]
 
 
+def is_desk(text: str) -> bool:
+    """True when a word of the text names a desk or unit (Redaktion, desk, Pressestelle)."""
+    return any(_role_kind(token) == "desk" for token in _tokens(text))
+
+
 def is_role(text: str) -> bool:
     """True when the text names a role, office or desk rather than a person."""
     meaningful = [token for token in _tokens(text) if not _is_filler(token)]
@@ -313,7 +327,8 @@ def parse_person(
     contact_name: str, salutation: str = "", title: str = "", country: str = ""
 ) -> Person | None:
     """The person in a contact row, or None when the field is empty or names a role."""
-    text = _GLUED_TITLE.sub(r"\1. ", _PARENTHESES.sub(" ", contact_name))
+    text = _OFFICE_PHRASE.sub(" ", _PARENTHESES.sub(" ", contact_name))
+    text = _GLUED_TITLE.sub(r"\1. ", text)
     if is_role(text):
         return None
     scans = [_scan(tokens) for part in text.split(",") if (tokens := _tokens(part))]

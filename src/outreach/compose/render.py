@@ -1,6 +1,7 @@
 """Render the subject, text and HTML parts of one email from Jinja2 templates."""
 
 import logging
+import re
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,9 +11,11 @@ from typing import Any
 import jinja2
 
 from outreach.compose.content import Content, Templates, load_content
+from outreach.classify.language import american_usage
 from outreach.compose.greeting import greeting
 from outreach.compose.inline import inline_css, same_document
-from outreach.compose.person import Person, parse_person
+from outreach.compose.names import english_the, name_forms, plain_name
+from outreach.compose.person import Person, is_role, parse_person
 from outreach.errors import ContentError
 from outreach.models import Classification, Contact
 from outreach.settings import Settings
@@ -20,7 +23,9 @@ from outreach.settings import Settings
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("de", "en")
-TEXT_WIDTH = 78
+TEXT_WIDTH = 72  # RFC 3676 recommends 66 to 72 for format=flowed
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_TRAILING_TEAM = re.compile(r"\s+team$", re.IGNORECASE)
 
 # Words that may open a German sentence but are written in lower case after the salutation comma.
 _GERMAN_LOWERCASE_OPENERS = frozenset(
@@ -47,6 +52,7 @@ class RenderedEmail:
     text: str
     html: str
     recipient_name: str
+    personal: bool = True
 
 
 class _Html:
@@ -162,7 +168,7 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
         subject, name = context["subject"], recipient_name(contact, context["person"])
-        return RenderedEmail(subject, wrap_text(text), html, name)
+        return RenderedEmail(subject, flowed(text), html, name, personal=bool(contact.note))
 
     def context(
         self, contact: Contact, classification: Classification, language: str
@@ -172,17 +178,27 @@ class Renderer:
         person = parse_person(
             contact.contact_name, contact.salutation, contact.title, contact.country
         )
+        kind = classification.type
+        organisation = plain_name(contact.organisation) if contact.organisation else ""
+        names = name_forms(organisation, language) if organisation else None
+        opening = contact.note or content.opening(kind, names)
         return {
             "t": content,
             "language": language,
-            "type": classification.type,
-            "lead": content.block(classification.type).lead,
-            "offers": content.highlights(classification.type),
+            "type": kind,
+            "type_subject": content.subject(kind, names),
+            "about": " ".join(content.pauseai.about),
+            "pauseai_url": content.pauseai.website,
+            "website_label": content.pauseai.website.split("//", 1)[-1].rstrip("/"),
+            "offers": content.highlights(kind),
+            "proposal": content.block(kind).proposal,
             "signature": self._signatures[language],
             **self._sender,
-            "greeting": greeting(person, language, contact.organisation, contact.country),
-            "note": opening_note(contact.note, language),
+            "greeting": greeting_line(contact, person, content, kind),
+            "opening": opening_note(opening, language),
+            "note": contact.note,
             "organisation": contact.organisation,
+            "name": organisation,
             "contact_name": contact.contact_name,
             "email": contact.email,
             "website": contact.website,
@@ -191,6 +207,32 @@ class Renderer:
             "extra": dict(contact.extra),
             "person": person,
         }
+
+
+def greeting_line(contact: Contact, person: Person | None, content: Content, kind: str) -> str:
+    """The greeting of one email: the person, else their office, else the type's team greeting."""
+    organisation = plain_name(contact.organisation) if contact.organisation else ""
+    return greeting(
+        person,
+        content.language,
+        team=content.team_greeting(kind, _team_names(organisation, content.language)),
+        role="" if person is not None else contact.contact_name,
+        country=contact.country,
+        american=american_usage(contact.country, contact.email),
+    )
+
+
+def _team_names(organisation: str, language: str) -> dict[str, str] | None:
+    """The name forms for greeting a team; None when the name reads as an office, not a team."""
+    name = _TRAILING_TEAM.sub("", organisation)
+    if language == "en":
+        name = _LEADING_THE.sub("", name)
+    if not name or (name == organisation and is_role(name)):
+        return None  # "Dear Office of Senator Smith team" reads wrong
+    forms = name_forms(name, language)
+    if language == "en":
+        forms["the_name"] = english_the(organisation)  # "Dear friends at The Weekly Circuit,"
+    return forms
 
 
 def _sample() -> Classification:
@@ -210,7 +252,7 @@ def _not_utf8(templates: Path) -> Path:
 def recipient_name(contact: Contact, person: Person | None) -> str:
     """The display name in To: the person's name without titles, else the organisation."""
     if person is None:
-        return contact.organisation
+        return plain_name(contact.organisation) if contact.organisation else ""
     return " ".join(filter(None, (person.given, person.surname))) or contact.contact_name
 
 
@@ -224,21 +266,20 @@ def opening_note(note: str, language: str) -> str:
     return note
 
 
-def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
-    """Wrap every line longer than `width`, with a hanging indent for list items."""
-    lines = [line if len(line) <= width else _wrap_line(line, width) for line in text.splitlines()]
+def flowed(text: str, width: int = TEXT_WIDTH) -> str:
+    """The text as format=flowed (RFC 3676): long lines end in a space where they continue."""
+    lines = [_flow_line(line.rstrip(" ") if line != "-- " else line, width) for line in text.splitlines()]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 @lru_cache(maxsize=4096)  # most long lines (about PauseAI, the offers) recur in every email
-def _wrap_line(line: str, width: int) -> str:
-    indent = "  " if line.startswith(("- ", "* ")) else ""
-    return "\n".join(
-        textwrap.wrap(
-            line,
-            width=width,
-            subsequent_indent=indent,
-            break_long_words=False,
-            break_on_hyphens=False,
+def _flow_line(line: str, width: int) -> str:
+    """One paragraph as flowed lines, space-stuffed where a reader would misread its start."""
+    if len(line) <= width:
+        parts = [line]
+    else:
+        parts = textwrap.wrap(
+            line, width=width, break_long_words=False, break_on_hyphens=False
         )
-    )
+        parts = [f"{part} " for part in parts[:-1]] + parts[-1:]
+    return "\n".join(f" {part}" if part.startswith((" ", ">", "From ")) else part for part in parts)

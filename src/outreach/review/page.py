@@ -27,6 +27,7 @@ class ReviewEntry(NamedTuple):
     subject: str
     needs_review: bool
     review_reason: str
+    flags: str
     draft: str
     preview: str
     sender: str
