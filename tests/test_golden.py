@@ -1,6 +1,12 @@
-"""Golden drafts: what a recipient reads, in German and in English, compared line by line."""
+"""Golden drafts: one of each type in each language, as a recipient reads them, line by line.
 
+Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_golden.py`, then
+read every changed file before committing it.
+"""
+
+import csv
 import email
+import io
 import os
 from email import policy
 from email.message import EmailMessage
@@ -13,35 +19,118 @@ from outreach.pipeline import draft_batch
 from outreach.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-CONTACTS = (
-    "Name der Organisation;Ansprechpartner;Anrede;Titel;E-Mail;Land;Beschreibung;Notiz\n"
-    "Musterstädter Tageblatt;Käthe Schäfer;Frau;Dr.;k.schaefer@tageblatt.example;DE;"
-    "Regionale Tageszeitung mit Wissenschaftsressort.;"
-    "Mit großem Interesse haben wir Ihre Serie über KI in der Medizin gelesen.\n"
-    "Institute for Future Policy;Dr Helen Porter;Ms;;h.porter@futurepolicy.example;GB;"
-    "Policy institute and think tank publishing research on technology governance.;\n"
-)
+COLUMNS = ("type", "language", "organisation", "contact_name", "salutation", "title", "email",
+           "country", "note")  # fmt: skip
+ROWS = [
+    ("think_tank", "de", "Denkwerk Digitale Zukunft", "Käthe Schäfer", "Frau", "Dr.",
+     "k.schaefer@denkwerk.example", "DE",
+     "Ihre Studie zur europäischen KI-Verordnung haben wir mit großem Interesse gelesen."),
+    ("think_tank", "en", "Institute for Future Policy", "", "", "", "info@futurepolicy.example",
+     "GB", ""),
+    ("lobby_group", "de", "Verband der Softwarewirtschaft Süd e.V.", "", "", "",
+     "info@softwareverband.example", "DE", ""),
+    ("lobby_group", "en", "Association of Example Software Firms", "Director of Public Affairs",
+     "", "", "affairs@software-firms.example", "GB", ""),
+    ("research_group", "de", "Zentrum für Maschinelles Lernen und Sicherheit", "", "", "",
+     "kontakt@zmls.example", "DE", ""),
+    ("research_group", "en", "Alignment Evaluation Lab", "Priya Natarajan", "", "",
+     "priya@alignment-eval.example", "US", ""),
+    ("professional_network", "de", "Netzwerk KI-Fachleute Deutschland e.V.", "Dr. Jonas Weber",
+     "Herr", "", "j.weber@ki-fachleute.example", "DE", ""),
+    ("professional_network", "en", "Society of Example Engineers", "Ruth Adams", "Ms", "",
+     "r.adams@engineers.example", "GB", ""),
+    ("advocacy_org", "de", "Bürgerinitiative Sichere KI Musterstadt", "", "", "",
+     "hallo@sichere-ki.example", "DE", ""),
+    ("advocacy_org", "en", "The Example Climate Collective", "", "", "",
+     "hello@climate-collective.example", "GB", ""),
+    ("media", "de", "Musterstädter Tageblatt – Redaktion Wissen", "Redaktion Wissen", "", "",
+     "wissen@tageblatt.example", "DE", ""),
+    ("media", "en", "Daily Example – Technology desk", "Technology desk", "", "",
+     "tips@dailyexample.example", "GB", ""),
+    ("academic", "de", "Universität Musterstadt", "Prof. Dr. Thomas Becker", "Herr", "",
+     "thomas.becker@uni-musterstadt.example", "DE", ""),
+    ("academic", "en", "University of Exampleton", "Emily Marsh", "", "Prof.",
+     "e.marsh@exampleton.example", "GB", ""),
+    ("public_intellectual", "de", "", "Mag. Eva Huber", "Frau", "", "office@evahuber.example",
+     "AT", ""),
+    ("public_intellectual", "en", "", "Daniel Okafor", "Mr", "", "daniel@okafor.example", "US",
+     "Your essay on machines and judgement stayed with us for weeks."),
+    ("policymaker", "de", "Österreichisches Parlament", "Mag. Abg. z. NR Petra Berger", "Frau",
+     "", "petra.berger@parlament.example", "AT", ""),
+    ("policymaker", "en", "Office of Senator Ruth Alvarez", "Legislative Director", "", "",
+     "legislative@alvarez-senate.example", "US", ""),
+    ("influencer", "de", "KI einfach erklärt (YouTube)", "Paula Schmitt", "Frau", "",
+     "business@ki-einfach.example", "DE", ""),
+    ("influencer", "en", "Algorithmic Notes (Substack)", "", "", "",
+     "hello@algorithmic-notes.example", "GB", ""),
+    ("international_ngo", "de", "Internationale Ärzte für Technikfolgen e.V.", "", "", "",
+     "info@aerzte-technikfolgen.example", "CH", ""),
+    ("international_ngo", "en", "Worldwide Alliance for Digital Rights", "Jan de Vries", "Mr",
+     "", "j.devries@digitalrights.example", "NL", ""),
+    ("general", "de", "Kulturzentrum Alte Mühle", "", "", "", "programm@alte-muehle.example",
+     "DE", ""),
+    ("general", "en", "Example Community Library", "", "", "", "library@community.example",
+     "GB", ""),
+]  # fmt: skip
 
 
 def rendered(message: EmailMessage) -> str:
-    """The headers a reader sees (Date normalised) and the text part."""
+    """The headers a reader sees (Date normalised) and the text part as it is sent."""
     lines = [f"{name}: {message[name]}" for name in ("From", "To", "Reply-To", "Subject")]
     lines.append("Date: <normalised>")
     body = message.get_body(("plain",))
     assert body is not None
+    assert body.get_param("format") == "flowed"
     return "\n".join(lines) + "\n\n" + str(body.get_content()).replace("\r\n", "\n")
 
 
-@pytest.mark.parametrize(("row", "name"), [(2, "de"), (3, "en")])
-def test_golden_draft(tmp_path: Path, settings: Settings, row: int, name: str) -> None:
-    contacts = tmp_path / "contacts.csv"
-    contacts.write_bytes(CONTACTS.encode("cp1252"))
-    folder = draft_batch(read_contacts(contacts), tmp_path / "out", "golden", settings).folder
-    (path,) = (folder / "drafts").glob(f"{row:05d}-*.eml")
-    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    actual = rendered(message)
-    golden = GOLDEN / f"{name}.txt"
+@pytest.fixture(scope="module")
+def module_settings() -> Settings:
+    """The test settings (see conftest), once for the module."""
+    from conftest import TEST_ENV
+
+    return Settings.model_validate(
+        {
+            "from_": TEST_ENV["OUTREACH_FROM"],
+            "reply_to": TEST_ENV["OUTREACH_REPLY_TO"],
+            "signature": TEST_ENV["OUTREACH_SIGNATURE"],
+            "unsubscribe": TEST_ENV["OUTREACH_UNSUBSCRIBE"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def drafts(
+    tmp_path_factory: pytest.TempPathFactory, module_settings: Settings
+) -> dict[tuple[str, str], str]:
+    """Every golden row drafted once: (type, language) → what the recipient reads."""
+    folder = tmp_path_factory.mktemp("golden")
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([COLUMNS, *ROWS])
+    contacts = folder / "contacts.csv"
+    contacts.write_text(buffer.getvalue(), encoding="utf-8")
+    batch = draft_batch(read_contacts(contacts), folder / "out", "golden", module_settings).folder
+    made = {}
+    for index, row in enumerate(ROWS):
+        (path,) = (batch / "drafts").glob(f"{index + 2:05d}-*.eml")
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        made[row[0], row[1]] = rendered(message)
+    return made
+
+
+@pytest.mark.parametrize(("type_key", "language"), [(row[0], row[1]) for row in ROWS])
+def test_golden_draft(drafts: dict[tuple[str, str], str], type_key: str, language: str) -> None:
+    golden = GOLDEN / f"{type_key}.{language}.txt"
+    actual = drafts[type_key, language]
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(actual, encoding="utf-8")
     assert actual == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("type_key", "language"), [(row[0], row[1]) for row in ROWS])
+def test_golden_draft_is_a_short_letter(
+    drafts: dict[tuple[str, str], str], type_key: str, language: str
+) -> None:
+    body = drafts[type_key, language].split("\n\n", 1)[1]
+    assert 120 <= len(body.split()) <= 200

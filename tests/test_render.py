@@ -60,7 +60,12 @@ def test_flowed_text_reflows_to_the_paragraphs_it_was_made_from() -> None:
 def test_flowed_text_keeps_hard_breaks_and_stuffs_lines_a_reader_would_misread() -> None:
     text = "Zeile mit Leerzeichen am Ende   \n>nicht zitiert\nFrom here\n kurz\n"
     made = flowed(text)
-    assert made.splitlines() == ["Zeile mit Leerzeichen am Ende", " >nicht zitiert", " From here", "  kurz"]
+    assert made.splitlines() == [
+        "Zeile mit Leerzeichen am Ende",
+        " >nicht zitiert",
+        " From here",
+        "  kurz",
+    ]
     assert unflow(made) == "Zeile mit Leerzeichen am Ende\n>nicht zitiert\nFrom here\n kurz\n"
 
 
@@ -190,7 +195,9 @@ def test_html_is_inlined_and_keeps_the_doctype(settings: Settings) -> None:
 def test_html_looks_like_a_letter_not_a_newsletter(settings: Settings) -> None:
     renderer = Renderer(templates_dir(), settings)
     for language in LANGUAGES:
-        html = renderer.render(contact(note="Ihr Vortrag hat uns gefallen."), kind("media"), language).html
+        html = renderer.render(
+            contact(note="Ihr Vortrag hat uns gefallen."), kind("media"), language
+        ).html
         assert "<table" not in html and "border-top" not in html  # no card, no coloured bar
         assert "text-align:left" in html and "font-family:-apple-system" in html
         assert "italic" not in html  # the personal opening is set like any paragraph

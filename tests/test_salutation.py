@@ -534,7 +534,8 @@ def test_greeting_is_well_formed(line: str) -> None:
 # contact_name, salutation, country -> German, English greeting, display name in To
 OFFICE_ABBREVIATIONS = [
     ("Mag. Abg. z. NR Petra Berger", "", "AT", "Guten Tag Mag. Petra Berger,", "Petra Berger"),
-    ("Abg. z. NR Mag. Petra Berger", "Frau", "AT", "Sehr geehrte Frau Mag. Berger,", "Petra Berger"),
+    ("Abg. z. NR Mag. Petra Berger", "Frau", "AT", "Sehr geehrte Frau Mag. Berger,",
+     "Petra Berger"),
     ("Petra Berger, Abg. z. NR", "Frau", "AT", "Sehr geehrte Frau Berger,", "Petra Berger"),
     ("Petra Berger Abg.z.NR", "Frau", "AT", "Sehr geehrte Frau Berger,", "Petra Berger"),
     ("MdB Anna Schmidt", "Frau", "DE", "Sehr geehrte Frau Schmidt,", "Anna Schmidt"),
@@ -658,7 +659,9 @@ def test_the_team_greeting_is_chosen_in_the_content_file(tmp_path: Path) -> None
     path = tmp_path / "content.de.toml"
     text = path.read_text(encoding="utf-8")
     path.write_text(
-        text.replace('team_greeting = "Sehr geehrte Damen und Herren,"', 'team_greeting = "Hallo {name},"'),
+        text.replace(
+            'team_greeting = "Sehr geehrte Damen und Herren,"', 'team_greeting = "Hallo {name},"'
+        ),
         encoding="utf-8",
     )
     edited = load_content("de", tmp_path)

@@ -14,6 +14,7 @@ from outreach.compose.names import PLACEHOLDERS
 from outreach.errors import ContentError
 
 USP_PREFIX = "usp:"
+MAX_SUBJECT = 78
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -130,11 +131,14 @@ class Content(_Strict):
                 problems += _placeholder_problems(
                     f"{where}.team_greeting", block.team_greeting, allowed
                 )
-            fixed = [("subject_person", block.subject_person), ("proposal", block.proposal)]
-            fixed += [("opening_person", block.opening_person)]
+            fixed: list[tuple[str, str | None]] = [
+                ("subject_person", block.subject_person),
+                ("opening_person", block.opening_person),
+                ("proposal", block.proposal),
+            ]
             fixed += [(f"offers[{offer.key}]", offer.text) for offer in block.offers]
-            for field, text in fixed:
-                if text is not None and placeholders(text):
+            for field, value in fixed:
+                if value is not None and placeholders(value):
                     problems.append(f"{where}.{field}: no placeholder is allowed here")
         if problems:
             raise ValueError("; ".join(problems))
@@ -155,9 +159,15 @@ class Content(_Strict):
         return [(offers[ref] if ref in offers else usps[ref]).text for ref in block.highlight]
 
     def subject(self, type_key: str, names: dict[str, str] | None) -> str:
-        """The subject for a type: with the organisation's name, or the one for persons."""
+        """The subject for a type: with the organisation's name, or the one for persons.
+
+        A subject that a long name makes longer than a phone shows takes the one for persons.
+        """
         block = self.block(type_key)
-        return _fill(block.subject, block.subject_person, names)
+        subject = _fill(block.subject, block.subject_person, names)
+        if len(subject) > MAX_SUBJECT and block.subject_person:
+            return block.subject_person
+        return subject
 
     def opening(self, type_key: str, names: dict[str, str] | None) -> str:
         """The opening sentence for a type when the row gives no personal note."""

@@ -24,7 +24,9 @@ _ADDRESSED_OFFICES: Final = (
 )  # fmt: skip
 _GENDER_WORDS: Final = {"frau": "f", "herr": "m", "herrn": "m"}
 # Words that never make a role title ("Dear Member," says nothing).
-_NOT_TITLES: Final = frozenset(fold(w) for w in "member owner mitglied mitarbeiter frau herr herrn".split())
+_NOT_TITLES: Final = frozenset(
+    fold(w) for w in "member owner mitglied mitarbeiter frau herr herrn".split()
+)
 _SMALL_WORDS: Final = frozenset("of for the and to at in on".split())
 _ENGLISH_OFFICES: Final = frozenset(
     "director manager officer editor president chair chairman chairwoman chairperson secretary "

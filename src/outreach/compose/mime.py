@@ -91,17 +91,17 @@ class MessageWriter:
         return b"".join(
             (
                 head.encode("ascii"),
-                _part(boundary, "plain", email.text),
-                _part(boundary, "html", email.html),
+                _part(boundary, 'plain; charset="utf-8"; format=flowed', email.text),
+                _part(boundary, 'html; charset="utf-8"', email.html),
                 f"--{boundary}--{CRLF}".encode("ascii"),
             )
         )
 
 
-def _part(boundary: str, subtype: str, body: str) -> bytes:
-    """One quoted-printable UTF-8 body part with its delimiter line."""
+def _part(boundary: str, content_type: str, body: str) -> bytes:
+    """One quoted-printable UTF-8 body part (text/<content_type>) with its delimiter line."""
     head = (
-        f'--{boundary}{CRLF}Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
+        f"--{boundary}{CRLF}Content-Type: text/{content_type}{CRLF}"
         f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
     )
     return head.encode("ascii") + quoted_printable(body) + CRLF.encode("ascii")

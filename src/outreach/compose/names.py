@@ -1,4 +1,4 @@
-"""An organisation's name as a letter uses it: without desk or platform labels, and in a sentence."""
+"""An organisation's name as a letter uses it: without desk or platform labels, in a sentence."""
 
 import re
 from typing import Final
@@ -150,7 +150,8 @@ _THE_HEADS: Final = frozenset(
     "agency institution trust fund group movement academy partnership consortium collective "
     "observatory programme program union party office ministry department parliament assembly "
     "senate house university college school board bureau times post guardian economist telegraph "
-    "herald gazette tribune chronicle observer journal".split()
+    "herald gazette tribune chronicle observer journal library museum archive gallery hospital "
+    "clinic".split()
 )
 _NO_THE_AT_END: Final = frozenset("university college school house".split())
 _SUFFIXES: Final = frozenset("inc inc. ltd ltd. llc e.v. ev gmbh ggmbh cic".split())

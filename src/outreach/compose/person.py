@@ -1,5 +1,6 @@
 """Who a contact row names: given name, surname, gender, title, or a role instead of a person."""
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -231,13 +232,21 @@ def is_desk(text: str) -> bool:
     return any(_role_kind(token) == "desk" for token in _tokens(text))
 
 
+def _office_of(tokens: list[str]) -> bool:
+    """True for "Director of Public Affairs" or "Leiterin für Kommunikation": office and field."""
+    return any(
+        _role_kind(token) == "office" and token_key(following) in ("of", "for", "für")
+        for token, following in itertools.pairwise(tokens)
+    )
+
+
 def is_role(text: str) -> bool:
     """True when the text names a role, office or desk rather than a person."""
     meaningful = [token for token in _tokens(text) if not _is_filler(token)]
     kinds = [_role_kind(token) for token in meaningful]
     if not any(kinds):
         return False
-    if kinds[0] == "desk":
+    if kinds[0] == "desk" or _office_of(_tokens(text)):
         return True
     names = kinds.count("")
     prefixed = any(token_key(token) in _NAME_PREFIXES for token in _tokens(text))

@@ -10,8 +10,8 @@ from typing import Any
 
 import jinja2
 
-from outreach.compose.content import Content, Templates, load_content
 from outreach.classify.language import american_usage
+from outreach.compose.content import Content, Templates, load_content
 from outreach.compose.greeting import greeting
 from outreach.compose.inline import inline_css, same_document
 from outreach.compose.names import english_the, name_forms, plain_name
@@ -268,7 +268,9 @@ def opening_note(note: str, language: str) -> str:
 
 def flowed(text: str, width: int = TEXT_WIDTH) -> str:
     """The text as format=flowed (RFC 3676): long lines end in a space where they continue."""
-    lines = [_flow_line(line.rstrip(" ") if line != "-- " else line, width) for line in text.splitlines()]
+    lines = [
+        _flow_line(line.rstrip(" ") if line != "-- " else line, width) for line in text.splitlines()
+    ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -278,8 +280,6 @@ def _flow_line(line: str, width: int) -> str:
     if len(line) <= width:
         parts = [line]
     else:
-        parts = textwrap.wrap(
-            line, width=width, break_long_words=False, break_on_hyphens=False
-        )
+        parts = textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False)
         parts = [f"{part} " for part in parts[:-1]] + parts[-1:]
     return "\n".join(f" {part}" if part.startswith((" ", ">", "From ")) else part for part in parts)
