@@ -134,3 +134,14 @@ def test_golden_draft_is_a_short_letter(
 ) -> None:
     body = drafts[type_key, language].split("\n\n", 1)[1]
     assert 120 <= len(body.split()) <= 200
+
+
+def test_no_german_draft_carries_the_seeds_mistranslations(
+    drafts: dict[tuple[str, str], str],
+) -> None:
+    from test_content import MISTRANSLATIONS
+
+    german = [text for (_, language), text in drafts.items() if language == "de"]
+    assert len(german) == 12
+    for phrase in MISTRANSLATIONS:
+        assert not any(phrase.casefold() in text.casefold() for text in german), phrase

@@ -71,6 +71,7 @@ def _fields(entry: ReviewEntry) -> list[tuple[str, str]]:
         ("Subject", entry.subject),
         ("Type", f"{entry.type_label} ({entry.confidence}){review}"),
         ("Evidence", entry.evidence),
+        ("Flags", entry.flags or "none"),
         ("File", entry.draft),
     ]
 
