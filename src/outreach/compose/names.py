@@ -71,7 +71,8 @@ _GENDER: Final = {
     **{noun: "m" for noun in _MASCULINE},
     **{noun: "n" for noun in _NEUTER},
 }
-_HEADS_BY_LENGTH: Final = sorted(_GENDER, key=len, reverse=True)
+_FOLDED_GENDER: Final = {fold(noun): gender for noun, gender in _GENDER.items()}
+_HEAD_LENGTHS: Final = sorted({len(noun) for noun in _FOLDED_GENDER}, reverse=True)
 _ARTICLES: Final = {"der": "m", "die": "f", "das": "n"}
 _DATIVE: Final = {"m": "dem", "n": "dem", "f": "der"}
 _CONTRACTED: Final = {
@@ -92,9 +93,9 @@ _ADJECTIVE_ENDING: Final = re.compile(r"(es|er|em|en|e)$")
 def _head_gender(word: str) -> str:
     """'m', 'f' or 'n' when the word is, or ends in, a known head noun; '' otherwise."""
     last = fold(word.rsplit("-", 1)[-1]).strip(".,")
-    for noun in _HEADS_BY_LENGTH:
-        if last.endswith(fold(noun)) and (len(last) == len(noun) or len(noun) >= 3):
-            return _GENDER[noun]
+    for length in _HEAD_LENGTHS:  # the longest known ending decides: Landesrundfunkanstalt
+        if length <= len(last) and (gender := _FOLDED_GENDER.get(last[-length:], "")):
+            return gender
     return ""
 
 
@@ -137,7 +138,11 @@ def _dative(name: str) -> tuple[str, str]:
 
 def german_phrase(preposition: str, name: str) -> str:
     """'mit der Friedrich-Ebert-Stiftung', 'vom Deutschen Bundestag', 'bei Greenpeace'."""
-    article, rest = _dative(name)
+    return _phrase(preposition, *_dative(name), name)
+
+
+def _phrase(preposition: str, article: str, rest: str, name: str) -> str:
+    """A preposition with the dative article, contracted where German contracts it."""
     if not article:
         return f"{preposition} {name}"
     contracted = _CONTRACTED.get((preposition, article))
@@ -176,7 +181,7 @@ def english_the(name: str) -> str:
 def name_forms(name: str, language: str) -> dict[str, str]:
     """Every placeholder the content of a language may use for an organisation's name."""
     if language == "de":
-        forms = {f"{prep}_name": german_phrase(prep, name) for prep in ("mit", "bei", "von")}
-        forms.update({f"{prep}_name": german_phrase(prep, name) for prep in ("an", "in", "zu")})
-        return {"name": name, **forms}
+        article, rest = _dative(name)
+        prepositions = ("mit", "bei", "von", "an", "in", "zu")
+        return {"name": name} | {f"{p}_name": _phrase(p, article, rest, name) for p in prepositions}
     return {"name": name, "the_name": english_the(name)}
