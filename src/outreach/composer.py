@@ -96,7 +96,7 @@ class Composer:
             subject=email.subject,
             needs_review=classification.needs_review,
             review_reason="type uncertain" if classification.needs_review else "",
-            flags="; ".join(draft_flags(email.personal, contact.email)),
+            flags="; ".join(draft_flags(bool(contact.note), contact.email)),
             draft=draft_path(name),
             preview=f"{previews}#{name}",
             sender=self.spec.settings.from_,

@@ -65,6 +65,11 @@ class About(_Strict):
     more: Text
     website: Text
 
+    @property
+    def website_label(self) -> str:
+        """The website as a link shows it: 'pauseai.info'."""
+        return self.website.split("//", 1)[-1].rstrip("/")
+
 
 class EmailTexts(_Strict):
     """The fixed texts of every email in one language."""
@@ -196,7 +201,8 @@ def _placeholder_problems(where: str, text: str, allowed: tuple[str, ...]) -> li
     problems = [
         f"{where}: unknown placeholder {{{name}}} (known: {', '.join(allowed)})" for name in unknown
     ]
-    if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+    rest = _PLACEHOLDER.sub("", text)
+    if "{" in rest or "}" in rest:
         problems.append(f"{where}: a brace without its pair")
     return problems
 
@@ -254,11 +260,10 @@ def _load(path: Path, language: str) -> Content:
         raise ContentError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: invalid TOML: {exc}") from None
-    data = raw
     try:
-        content = Content.model_validate(data)
+        content = Content.model_validate(raw)
     except ValidationError as exc:
-        raise ContentError(f"{path}: {_describe(exc, data)}") from None
+        raise ContentError(f"{path}: {_describe(exc, raw)}") from None
     if content.language != language:
         raise ContentError(f"{path}: language is {content.language!r}, expected {language!r}")
     return content

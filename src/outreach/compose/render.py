@@ -52,7 +52,6 @@ class RenderedEmail:
     text: str
     html: str
     recipient_name: str
-    personal: bool = True
 
 
 class _Html:
@@ -167,8 +166,8 @@ class Renderer:
             html = parts.html.render(context)
         except jinja2.TemplateError as exc:
             raise ContentError(f"template error: {exc}") from None
-        subject, name = context["subject"], recipient_name(contact, context["person"])
-        return RenderedEmail(subject, flowed(text), html, name, personal=bool(contact.note))
+        name = recipient_name(contact, context["person"], context["name"])
+        return RenderedEmail(context["subject"], flowed(text), html, name)
 
     def context(
         self, contact: Contact, classification: Classification, language: str
@@ -179,7 +178,7 @@ class Renderer:
             contact.contact_name, contact.salutation, contact.title, contact.country
         )
         kind = classification.type
-        organisation = plain_name(contact.organisation) if contact.organisation else ""
+        organisation = _plain(contact.organisation)
         names = name_forms(organisation, language) if organisation else None
         opening = contact.note or content.opening(kind, names)
         return {
@@ -187,14 +186,11 @@ class Renderer:
             "language": language,
             "type": kind,
             "type_subject": content.subject(kind, names),
-            "about": " ".join(content.pauseai.about),
-            "pauseai_url": content.pauseai.website,
-            "website_label": content.pauseai.website.split("//", 1)[-1].rstrip("/"),
             "offers": content.highlights(kind),
             "proposal": content.block(kind).proposal,
             "signature": self._signatures[language],
             **self._sender,
-            "greeting": greeting_line(contact, person, content, kind),
+            "greeting": greeting_line(contact, person, content, kind, (organisation, names)),
             "opening": opening_note(opening, language),
             "note": contact.note,
             "organisation": contact.organisation,
@@ -209,26 +205,41 @@ class Renderer:
         }
 
 
-def greeting_line(contact: Contact, person: Person | None, content: Content, kind: str) -> str:
-    """The greeting of one email: the person, else their office, else the type's team greeting."""
-    organisation = plain_name(contact.organisation) if contact.organisation else ""
+def greeting_line(
+    contact: Contact,
+    person: Person | None,
+    content: Content,
+    kind: str,
+    named: tuple[str, dict[str, str] | None] | None = None,
+) -> str:
+    """The greeting of one email: the person, else their office, else the type's team greeting.
+
+    `named` is the organisation's plain name and its name forms, when the caller has them.
+    """
+    if named is None:
+        organisation = _plain(contact.organisation)
+        named = organisation, name_forms(organisation, content.language) if organisation else None
     return greeting(
         person,
         content.language,
-        team=content.team_greeting(kind, _team_names(organisation, content.language)),
+        team=content.team_greeting(kind, _team_names(*named, content.language)),
         role="" if person is not None else contact.contact_name,
         country=contact.country,
         american=american_usage(contact.country, contact.email),
     )
 
 
-def _team_names(organisation: str, language: str) -> dict[str, str] | None:
+def _team_names(
+    organisation: str, names: dict[str, str] | None, language: str
+) -> dict[str, str] | None:
     """The name forms for greeting a team; None when the name reads as an office, not a team."""
     name = _TRAILING_TEAM.sub("", organisation)
     if language == "en":
         name = _LEADING_THE.sub("", name)
-    if not name or (name == organisation and is_role(name)):
-        return None  # "Dear Office of Senator Smith team" reads wrong
+    if name == organisation:
+        return None if not name or is_role(name) else names  # "Dear Office of Senator X team"
+    if not name:
+        return None
     forms = name_forms(name, language)
     if language == "en":
         forms["the_name"] = english_the(organisation)  # "Dear friends at The Weekly Circuit,"
@@ -249,10 +260,18 @@ def _not_utf8(templates: Path) -> Path:
     return templates
 
 
-def recipient_name(contact: Contact, person: Person | None) -> str:
-    """The display name in To: the person's name without titles, else the organisation."""
+def _plain(organisation: str) -> str:
+    """The organisation's name without desk and platform labels ('' when there is none)."""
+    return plain_name(organisation) if organisation else ""
+
+
+def recipient_name(contact: Contact, person: Person | None, organisation: str | None = None) -> str:
+    """The display name in To: the person's name without titles, else the organisation.
+
+    `organisation` is the organisation's plain name, when the caller has worked it out.
+    """
     if person is None:
-        return plain_name(contact.organisation) if contact.organisation else ""
+        return _plain(contact.organisation) if organisation is None else organisation
     return " ".join(filter(None, (person.given, person.surname))) or contact.contact_name
 
 
