@@ -29,8 +29,7 @@ TEST_ENV = {
 }
 
 
-@pytest.fixture
-def settings() -> Settings:
+def make_settings() -> Settings:
     """Settings as a campaign lead would write them, independent of the machine's environment."""
     return Settings.model_validate(
         {
@@ -40,6 +39,12 @@ def settings() -> Settings:
             "unsubscribe": TEST_ENV["OUTREACH_UNSUBSCRIBE"],
         }
     )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The test settings (see make_settings)."""
+    return make_settings()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_settings
 from outreach.ingest.contacts import read_contacts
 from outreach.pipeline import draft_batch
-from outreach.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 COLUMNS = ("type", "language", "organisation", "contact_name", "salutation", "title", "email",
@@ -85,31 +85,14 @@ def rendered(message: EmailMessage) -> str:
 
 
 @pytest.fixture(scope="module")
-def module_settings() -> Settings:
-    """The test settings (see conftest), once for the module."""
-    from conftest import TEST_ENV
-
-    return Settings.model_validate(
-        {
-            "from_": TEST_ENV["OUTREACH_FROM"],
-            "reply_to": TEST_ENV["OUTREACH_REPLY_TO"],
-            "signature": TEST_ENV["OUTREACH_SIGNATURE"],
-            "unsubscribe": TEST_ENV["OUTREACH_UNSUBSCRIBE"],
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def drafts(
-    tmp_path_factory: pytest.TempPathFactory, module_settings: Settings
-) -> dict[tuple[str, str], str]:
+def drafts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], str]:
     """Every golden row drafted once: (type, language) → what the recipient reads."""
     folder = tmp_path_factory.mktemp("golden")
     buffer = io.StringIO()
     csv.writer(buffer).writerows([COLUMNS, *ROWS])
     contacts = folder / "contacts.csv"
     contacts.write_text(buffer.getvalue(), encoding="utf-8")
-    batch = draft_batch(read_contacts(contacts), folder / "out", "golden", module_settings).folder
+    batch = draft_batch(read_contacts(contacts), folder / "out", "golden", make_settings()).folder
     made = {}
     for index, row in enumerate(ROWS):
         (path,) = (batch / "drafts").glob(f"{index + 2:05d}-*.eml")

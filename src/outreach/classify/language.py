@@ -66,7 +66,7 @@ def pick_language(contact: Contact) -> tuple[str, str]:
 
 def language_of_country(country: str) -> str:
     """'de' for a German-speaking country, 'en' for another known one, '' when unknown."""
-    name = " ".join(country.casefold().replace(".", " ").split())
+    name = _country_key(country)
     if not name:
         return ""
     if name in _GERMAN_COUNTRIES:
@@ -87,10 +87,15 @@ _NORTH_AMERICAN_TLDS: Final = (".us", ".ca", ".gov", ".mil", ".edu")
 
 def american_usage(country: str, address: str) -> bool:
     """True for a recipient in the US or Canada: the country, else the address's domain."""
-    name = " ".join(country.casefold().replace(".", " ").split())
+    name = _country_key(country)
     if name:
         return name in _NORTH_AMERICA
     return _domain_of(address).endswith(_NORTH_AMERICAN_TLDS)
+
+
+def _country_key(country: str) -> str:
+    """A country as the tables spell it: lower case, dots as spaces ('U.S.A.' → 'u s a')."""
+    return " ".join(country.casefold().replace(".", " ").split())
 
 
 def language_of_text(text: str) -> str:

@@ -18,9 +18,14 @@ NO_PERSON_DE: Final = "Sehr geehrte Damen und Herren,"
 NO_PERSON_EN: Final = "Dear Sir or Madam,"
 
 # Public offices that German addresses by the office itself: "Sehr geehrte Frau Bürgermeisterin".
-_ADDRESSED_OFFICES: Final = (
-    "bürgermeister", "minister", "staatssekretär", "präsident", "senator", "landrat", "landrät",
-    "botschafter", "kanzler", "abgeordnete", "dekan", "rektor", "intendant", "staatsrat",
+_ADDRESSED_OFFICES: Final = tuple(
+    form
+    for office in (
+        "bürgermeister", "minister", "staatssekretär", "präsident", "senator", "landrat",
+        "landrät", "botschafter", "kanzler", "abgeordnete", "dekan", "rektor", "intendant",
+        "staatsrat",
+    )
+    for form in (fold(office), fold(office) + "r")  # Abgeordnete, Abgeordneter
 )  # fmt: skip
 _GENDER_WORDS: Final = {"frau": "f", "herr": "m", "herrn": "m"}
 # Words that never make a role title ("Dear Member," says nothing).
@@ -69,7 +74,7 @@ def german_office(role: str) -> str:
     word = office[0].strip(",.")
     key = fold(word)
     base = key[:-2] if key.endswith("in") else key  # Bürgermeisterin, Landrätin
-    if not any(base.endswith((fold(o), fold(o) + "r")) for o in _ADDRESSED_OFFICES):
+    if not base.endswith(_ADDRESSED_OFFICES):
         return ""
     if not gender:
         if not key.endswith("in"):

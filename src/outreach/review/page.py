@@ -10,6 +10,7 @@ import jinja2
 
 from outreach.classify.orgtypes import TYPE_LABELS
 from outreach.compose.render import RenderedEmail
+from outreach.review.flags import NO_PERSONAL_OPENING
 
 
 class ReviewEntry(NamedTuple):
@@ -93,4 +94,4 @@ class ReviewPage:
 
     def finish(self) -> None:
         """Close the data and add the script that lists, filters and pages it."""
-        self._handle.write(str(_macros().foot()))
+        self._handle.write(str(_macros().foot(NO_PERSONAL_OPENING)))
