@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint format typecheck bench clean
+.PHONY: demo test check lint format typecheck bench train clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "outreach needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests training bench/classifier_report.py
+	$(BIN)/ruff format --check src tests training bench/classifier_report.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests
@@ -30,6 +30,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 check: lint typecheck test
+
+# Fit the type model on corpus/organisations.csv (train split) and write its weights file.
+train: $(STAMP)
+	$(BIN)/python -m training.train_classifier
 
 # outreach against mailmerge 2.3.0 (installed into bench/.venv-mailmerge); see README, Benchmarks.
 bench: $(STAMP)

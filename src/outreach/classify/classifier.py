@@ -6,6 +6,8 @@ scores its weight times the weight of the field it was found in; a rule counts o
 The confidence is the strength of the best type's evidence times its share against the
 runner-up, whose first point of evidence is ignored: one incidental weak word ("e.V.", "global")
 should not hold back an unambiguous strong signal, while real conflicting evidence still does.
+`classify_with_model` instead lets the learned model (`model`, `features`) decide, with the
+rules' scores among its features; a user's rule and the type column still win.
 """
 
 import math
@@ -15,7 +17,9 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
-from outreach.classify.orgtypes import GENERAL, ORG_TYPES
+from outreach.classify.features import describe, features
+from outreach.classify.model import Model, default_model
+from outreach.classify.orgtypes import GENERAL, ORG_TYPES, TYPE_LABELS
 from outreach.classify.rules import (
     USER_RULES_FILE,
     DomainRule,
@@ -31,6 +35,7 @@ __all__ = [
     "USER_RULES_FILE",
     "Rules",
     "classify",
+    "classify_with_model",
     "default_rules",
     "load_rules",
 ]
@@ -43,6 +48,7 @@ _SATURATION: Final = 2.0
 # Runner-up evidence up to this score is noise (one weak word); only the rest dilutes the share.
 _NOISE: Final = 1.0
 _MAX_EVIDENCE: Final = 6
+_MAX_REASONS: Final = 4
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{4,}")
 _HONORIFICS: Final = frozenset({"herr", "frau", "prof", "dipl", "miss"})
 _UMLAUTS: Final = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -53,30 +59,103 @@ _RESEARCH: Final = "research_group"
 _Hits = dict[tuple[str, str], tuple[float, str]]
 
 
-def classify(contact: Contact, rules: Rules | None = None) -> Classification:
-    """Classify one contact: the type column if given, else the strongest evidence."""
+def classify_with_model(
+    contact: Contact, rules: Rules | None = None, model: Model | None = None
+) -> Classification:
+    """Classify one contact: the type column, else a user's rule, else the learned model."""
     if contact.type:
-        review = contact.type == GENERAL
-        return Classification(
-            type=contact.type,
-            confidence=1.0,
-            evidence=("type column",),
-            needs_review=review,
-            source="column",
-        )
-    hits = _collect(contact, rules or default_rules())
-    scores = dict.fromkeys(ORG_TYPES, 0.0)
-    for (type_key, _), (score, _) in hits.items():
-        scores[type_key] += score
-    best, confidence = _decide(scores)
+        return _from_column(contact)
+    rules = rules or default_rules()
+    if rules.user is not None and (hits := _collect(contact, rules.user)):
+        found = _by_rules(hits, source=USER_RULES_FILE)
+        if found.type != GENERAL:
+            return found.model_copy(update={"evidence": (USER_RULES_FILE, *found.evidence)})
+    model = model or default_model()
+    hits = _collect(contact, rules)
+    values = features(contact, _type_scores(hits))
+    chances = model.probabilities(values)
+    best = max(range(len(chances)), key=chances.__getitem__)
+    type_key, confidence = model.classes[best], round(chances[best], 2)
+    evidence = _reasons(model, values, best, hits)
+    if type_key != GENERAL and confidence >= model.threshold:
+        return Classification(type=type_key, confidence=confidence, evidence=evidence)
+    if type_key != GENERAL:
+        evidence += (f"best guess {type_key} ({confidence:.2f}), below threshold",)
+    return Classification(
+        type=GENERAL,
+        confidence=confidence,
+        evidence=evidence or ("no signals found",),
+        needs_review=True,
+    )
+
+
+def classify(contact: Contact, rules: Rules | None = None) -> Classification:
+    """Classify one contact: the type column, else the hand-written rules (and the user's)."""
+    if contact.type:
+        return _from_column(contact)
+    rules = rules or default_rules()
+    hits = _collect(contact, rules)
+    if rules.user is not None:
+        hits |= _collect(contact, rules.user)
+    return _by_rules(hits, source="classifier")
+
+
+def rule_scores(contact: Contact, rules: Rules | None = None) -> dict[str, float]:
+    """The summed score of the shipped rules per type, as the model sees them."""
+    return _type_scores(_collect(contact, rules or default_rules()))
+
+
+def _from_column(contact: Contact) -> Classification:
+    """The type a campaign lead wrote in the type column."""
+    return Classification(
+        type=contact.type,
+        confidence=1.0,
+        evidence=("type column",),
+        needs_review=contact.type == GENERAL,
+        source="column",
+    )
+
+
+def _by_rules(hits: _Hits, source: str) -> Classification:
+    """The type with the strongest rule evidence, or general below the threshold."""
+    best, confidence = _decide(_type_scores(hits))
     evidence: tuple[str, ...] = _evidence(hits, best)
     if confidence >= REVIEW_THRESHOLD:
-        return Classification(type=best, confidence=confidence, evidence=evidence)
+        return Classification(type=best, confidence=confidence, evidence=evidence, source=source)
     if hits:
         evidence += (f"best guess {best} ({confidence:.2f}), below threshold",)
     else:
         evidence = ("no signals found",)
     return Classification(type=GENERAL, confidence=confidence, evidence=evidence, needs_review=True)
+
+
+def _type_scores(hits: _Hits) -> dict[str, float]:
+    """The summed score per type of a row's rule hits."""
+    scores = dict.fromkeys(ORG_TYPES, 0.0)
+    for (type_key, _), (score, _) in hits.items():
+        scores[type_key] += score
+    return scores
+
+
+def _reasons(model: Model, values: dict[str, float], best: int, hits: _Hits) -> tuple[str, ...]:
+    """The features that weighed most for the chosen class, in words."""
+    type_key = model.classes[best]
+    label = type_words(type_key)
+    shown: list[str] = []
+    for _, feature in model.reasons(values, best)[:_MAX_REASONS]:
+        if feature.startswith("rule:"):
+            rule_type = feature.removeprefix("rule:")
+            shown += [text for (kind, _), (_, text) in hits.items() if kind == rule_type][:2]
+        else:
+            shown.append(f"{describe(feature)} → {label}")
+    return tuple(dict.fromkeys(shown))[:_MAX_EVIDENCE]
+
+
+def type_words(type_key: str) -> str:
+    """A type key as evidence names it: 'research group', 'none of the eleven types'."""
+    if type_key == GENERAL:
+        return "none of the eleven types"
+    return TYPE_LABELS[type_key][1].lower()
 
 
 def _collect(contact: Contact, rules: Rules) -> _Hits:
@@ -108,7 +187,7 @@ def _collect(contact: Contact, rules: Rules) -> _Hits:
             _add(hits, (kind, "domain"), domain.weight, f"{shown} → {kind}")
         if not found:
             unknown_hosts.append(host)
-    if site := _own_website(contact, unknown_hosts):
+    if rules.own_website > 0 and (site := _own_website(contact, unknown_hosts)):
         evidence = f"own website {site}, no organisation → public_intellectual"
         _add(hits, ("public_intellectual", "own website"), rules.own_website, evidence)
     return hits
@@ -133,6 +212,8 @@ def _scan(text: str, field: str, rules: Rules) -> Iterator[tuple[tuple[str, str]
         for term in compiled.terms[low[start:end]]:
             if (term.open_left or not left_inside) and (term.open_right or not right_inside):
                 yield (term.type, term.stem), term.weight, words
+    if compiled.any_regex is not None and not compiled.any_regex.search(low):
+        return
     for term in compiled.regexes:
         if term.regex and (found := term.regex.search(low)):
             words = shown[found.start() : found.end()].strip()[:60]

@@ -3,7 +3,7 @@
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -65,6 +65,8 @@ class FieldRules:
     scanner: re.Pattern[str]
     terms: Mapping[str, tuple[Term, ...]]
     regexes: tuple[Term, ...]
+    #: Matches where any of the regexes would (None: try each), so most rows need one search.
+    any_regex: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +78,8 @@ class Rules:
     domain_patterns: tuple[DomainRule, ...]
     any_pattern: re.Pattern[str]
     own_website: float
+    #: A campaign lead's own rules: when one of them matches, it decides over the model.
+    user: "Rules | None" = None
 
 
 def load_rules(extra: Path | None = None) -> Rules:
@@ -84,14 +88,15 @@ def load_rules(extra: Path | None = None) -> Rules:
     resource = files("outreach") / "data" / "classifier_rules.toml"
     data = _parse_toml(resource.read_text(encoding="utf-8"), shipped)
     weights = _weights(data.pop("weights", None), shipped)
-    specs = _specs(data, shipped, weights)
-    if extra is not None:
-        try:
-            text = extra.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ContentError(f"{extra}: cannot read rules file: {exc}") from None
-        specs += _specs(_parse_toml(text, str(extra)), str(extra), weights)
-    return _compile(specs, weights)
+    rules = _compile(_specs(data, shipped, weights), weights)
+    if extra is None:
+        return rules
+    try:
+        text = extra.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{extra}: cannot read rules file: {exc}") from None
+    user = _compile(_specs(_parse_toml(text, str(extra)), str(extra), weights), weights)
+    return replace(rules, user=replace(user, own_website=0.0))
 
 
 @cache
@@ -240,7 +245,16 @@ def _compile_field(field: str, specs: list[_Spec], weights: Mapping[str, float])
         scanner=_scanner(terms),
         terms=MappingProxyType({stem: tuple(found) for stem, found in terms.items()}),
         regexes=tuple(regexes),
+        any_regex=_any_regex(regexes),
     )
+
+
+def _any_regex(regexes: list[Term]) -> re.Pattern[str] | None:
+    """One regex that matches where any of the given ones does, if they can be joined."""
+    try:
+        return re.compile("|".join(f"(?:{term.stem})" for term in regexes) or "(?!)")
+    except re.error:
+        return None  # e.g. a user's regex with inline flags, which must stay at its own start
 
 
 def _stem(term: str) -> str:

@@ -1,0 +1,1 @@
+"""Scripts that build the labelled corpus and train the type model (development only)."""
